@@ -1,0 +1,190 @@
+"""The command table: every command declared once, next to its handler.
+
+    @command("get", arity=2, flags="readonly fast", keys=(1, 1, 1), group="string", since="1.0.0")
+    def get(c: Session, argv: list[bytes]):
+        ...
+
+The declaration is Redis's metadata: arity with Redis's sign convention
+(``-N`` means "at least N"), flags, the legacy (first, last, step) key
+positions, ACL categories (derived from flags and group as Redis does, plus
+any extra given), group and version.  Subcommands are declared as
+``"client|list"`` and hang off their container.  The dispatcher, COMMAND
+(INFO, DOCS, COUNT, LIST, GETKEYS), INFO commandstats and ACL categories all
+read this table and nothing else.
+
+Handlers are synchronous: ``handler(session, argv) -> reply value`` (see
+``protocol.writer`` for the values) or raise ``CommandError``.  A handler that
+must wait returns a ``Deferred`` (``commands.base``) and the connection awaits it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Handler = Callable[[Any, list[bytes]], Any]
+
+# Redis's group -> ACL category for data-type groups (others have none).
+_GROUP_CATEGORY = {
+    "string": "@string", "list": "@list", "hash": "@hash", "set": "@set",
+    "sorted-set": "@sortedset", "stream": "@stream", "bitmap": "@bitmap",
+    "hyperloglog": "@hyperloglog", "geo": "@geo", "pubsub": "@pubsub", "generic": "@keyspace",
+    "transactions": "@transaction", "scripting": "@scripting", "connection": "@connection",
+}
+
+
+@dataclass(eq=False)
+class Command:
+    name: str  # lowercase; "container|sub" for subcommands
+    handler: Handler | None
+    arity: int
+    flags: frozenset[str]
+    first_key: int = 0
+    last_key: int = 0
+    step: int = 0
+    acl: tuple[str, ...] = ()
+    group: str = "generic"
+    since: str = "1.0.0"
+    summary: str = ""
+    complexity: str = ""
+    tips: tuple[str, ...] = ()
+    # Optional: a function argv -> list of key indexes, for commands whose keys
+    # the (first, last, step) triple can't describe (numkeys forms, SORT ...).
+    getkeys: Callable[[list[bytes]], list[int]] | None = None
+    subcommands: dict[bytes, "Command"] = field(default_factory=dict)
+    parent: "Command | None" = None
+    # statistics for INFO commandstats
+    calls: int = 0
+    usec: int = 0
+    rejected_calls: int = 0
+    failed_calls: int = 0
+
+    # Flags the dispatcher tests on the hot path, precomputed.
+    write: bool = False
+    denyoom: bool = False
+    noauth: bool = False
+    multi_control: bool = False  # MULTI/EXEC/DISCARD/WATCH... run even while queuing
+    pubsub_ok: bool = False  # allowed in RESP2 subscribed mode
+
+    @property
+    def container_name(self) -> str:
+        return self.parent.name if self.parent else self.name
+
+    def key_indexes(self, argv: list[bytes]) -> list[int]:
+        """Positions of key arguments in ``argv`` (COMMAND GETKEYS, cluster slots)."""
+        if self.getkeys is not None:
+            return self.getkeys(argv)
+        if self.first_key <= 0:
+            return []
+        last = self.last_key if self.last_key >= 0 else len(argv) + self.last_key
+        return list(range(self.first_key, min(last, len(argv) - 1) + 1, self.step or 1))
+
+    def acl_categories(self) -> list[str]:
+        cats: list[str] = []
+        f = self.flags
+        if "write" in f:
+            cats.append("@write")
+        if "readonly" in f and self.group != "scripting":
+            cats.append("@read")
+        if "admin" in f:
+            cats += ["@admin", "@dangerous"]
+        if "pubsub" in f and self.group != "pubsub":
+            cats.append("@pubsub")
+        if "fast" in f:
+            cats.append("@fast")
+        if "blocking" in f:
+            cats.append("@blocking")
+        if "fast" not in f:
+            cats.append("@slow")
+        g = _GROUP_CATEGORY.get(self.group)
+        if g and g not in cats:
+            cats.append(g)
+        for extra in self.acl:
+            if extra not in cats:
+                cats.append(extra)
+        return cats
+
+
+COMMANDS: dict[bytes, Command] = {}  # lowercase and uppercase names -> top-level command
+
+
+def command(
+    name: str,
+    arity: int,
+    flags: str = "",
+    keys: tuple[int, int, int] = (0, 0, 0),
+    acl: str = "",
+    group: str = "generic",
+    since: str = "1.0.0",
+    summary: str = "",
+    complexity: str = "",
+    tips: str = "",
+    getkeys: Callable[[list[bytes]], list[int]] | None = None,
+) -> Callable[[Handler], Handler]:
+    """Declare a command (or ``container|sub`` subcommand) and its handler."""
+
+    def register(fn: Handler) -> Handler:
+        declare(name, fn, arity, flags, keys, acl, group, since, summary, complexity, tips, getkeys)
+        return fn
+
+    return register
+
+
+def declare(
+    name: str,
+    fn: Handler | None,
+    arity: int,
+    flags: str = "",
+    keys: tuple[int, int, int] = (0, 0, 0),
+    acl: str = "",
+    group: str = "generic",
+    since: str = "1.0.0",
+    summary: str = "",
+    complexity: str = "",
+    tips: str = "",
+    getkeys: Callable[[list[bytes]], list[int]] | None = None,
+) -> Command:
+    fl = frozenset(flags.split())
+    cmd = Command(
+        name=name, handler=fn, arity=arity, flags=fl, first_key=keys[0], last_key=keys[1],
+        step=keys[2], acl=tuple(acl.split()), group=group, since=since, summary=summary,
+        complexity=complexity, tips=tuple(tips.split()), getkeys=getkeys,
+        write="write" in fl, denyoom="denyoom" in fl, noauth="no_auth" in fl,
+        multi_control="no_multi" in fl or name in ("exec", "discard", "multi", "watch", "quit", "reset"),
+        pubsub_ok=name in ("subscribe", "unsubscribe", "psubscribe", "punsubscribe",
+                           "ssubscribe", "sunsubscribe", "ping", "quit", "reset"),
+    )
+    if "|" in name:
+        parent_name, sub = name.split("|", 1)
+        parent = COMMANDS.get(parent_name.encode())
+        if parent is None:
+            raise KeyError("declare container %r before %r" % (parent_name, name))
+        cmd.parent = parent
+        parent.subcommands[sub.encode()] = cmd
+    else:
+        if name.encode() in COMMANDS:
+            raise KeyError("command %r declared twice" % name)
+        COMMANDS[name.encode()] = cmd
+        COMMANDS[name.upper().encode()] = cmd
+    return cmd
+
+
+def container(name: str, group: str = "generic", since: str = "1.0.0", summary: str = "") -> Command:
+    """Declare a command that only has subcommands (CLIENT, CONFIG, OBJECT ...)."""
+    return declare(name, None, -2, "", group=group, since=since, summary=summary)
+
+
+def all_commands() -> list[Command]:
+    """Top-level commands, each once."""
+    seen: dict[str, Command] = {}
+    for c in COMMANDS.values():
+        seen.setdefault(c.name, c)
+    return list(seen.values())
+
+
+def lookup(argv: list[bytes]) -> Command | None:
+    """The command (or subcommand) for ``argv``, None if unknown."""
+    cmd = COMMANDS.get(argv[0]) or COMMANDS.get(argv[0].lower())
+    if cmd is not None and cmd.subcommands and len(argv) > 1:
+        return cmd.subcommands.get(argv[1].lower(), cmd)
+    return cmd

@@ -1,0 +1,124 @@
+"""Every error a client can see, in one place.
+
+Rules:
+- A ``CommandError`` carries the whole error line *without* the leading ``-``
+  and trailing CRLF; the first word is the prefix redis-py maps to an
+  exception class (ERR, WRONGTYPE, NOAUTH, EXECABORT, BUSY ...).
+- Message strings are module constants (or small functions for those with
+  arguments) so handlers never spell an error twice and the text matches
+  Redis 7.0.15 byte for byte.
+- Raising is how a handler replies with an error; the dispatcher turns the
+  exception into a reply.  An error *value* inside an array (EXEC results) is
+  the same class, returned instead of raised.
+"""
+
+from __future__ import annotations
+
+
+class CommandError(Exception):
+    """An error reply.  ``str(e)`` is the text after ``-``."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    @property
+    def prefix(self) -> str:
+        return self.message.split(" ", 1)[0]
+
+    def encode(self) -> bytes:
+        # Redis replaces CR/LF in error strings with spaces so a reply can't break framing.
+        msg = self.message.replace("\r", " ").replace("\n", " ")
+        # latin-1 round-trips the raw bytes that _show() decoded, one char per byte.
+        return b"-" + msg.encode("latin-1", "replace") + b"\r\n"
+
+
+class ProtocolError(Exception):
+    """The request stream is broken; reply with the message, then close."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def err(message: str) -> CommandError:
+    """A plain ``ERR`` error."""
+    return CommandError("ERR " + message)
+
+
+# --- generic -----------------------------------------------------------------
+SYNTAX = "ERR syntax error"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+OVERFLOW = "ERR increment or decrement would overflow"
+NO_SUCH_KEY = "ERR no such key"
+OUT_OF_RANGE = "ERR index out of range"
+DB_INDEX = "ERR DB index is out of range"
+INVALID_DB = "ERR invalid DB index"
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED = (
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?"
+)
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+NOPROTO = "NOPROTO unsupported protocol version"
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+PUBSUB_CONTEXT_PREFIX = "ERR Can't execute '"
+NEGATIVE_COUNT = "ERR value is out of range, must be positive"
+
+
+def unknown_command(name: bytes, args: list[bytes]) -> CommandError:
+    # Redis quotes at most 128 chars of the name and of each arg, and stops
+    # listing args once their total length passes 128 (sdscatlen in processCommand).
+    shown = ""
+    for a in args:
+        if len(shown) >= 128:
+            break
+        shown += "'%s' " % _show(a[: 128 - len(shown)])
+    return CommandError(
+        "ERR unknown command '%s', with args beginning with: %s" % (_show(name[:128]), shown)
+    )
+
+
+def wrong_arity(fullname: str) -> CommandError:
+    return CommandError("ERR wrong number of arguments for '%s' command" % fullname)
+
+
+def unknown_subcommand(sub: bytes, container: str) -> CommandError:
+    return CommandError(
+        "ERR unknown subcommand '%s'. Try %s HELP." % (_show(sub[:128]), container.upper())
+    )
+
+
+def pubsub_context(name: str) -> CommandError:
+    return CommandError(
+        "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context" % name
+    )
+
+
+def _show(b: bytes) -> str:
+    # One char per byte, so length limits count bytes as Redis does; CR/LF are
+    # replaced later by CommandError.encode.
+    return b.decode("latin-1")
+
+
+# --- protocol ------------------------------------------------------------------
+PROTO_INVALID_MULTIBULK = "Protocol error: invalid multibulk length"
+PROTO_INVALID_BULK = "Protocol error: invalid bulk length"
+PROTO_UNAUTH_MULTIBULK = "Protocol error: unauthenticated multibulk length"
+PROTO_UNAUTH_BULK = "Protocol error: unauthenticated bulk length"
+PROTO_BIG_MBULK = "Protocol error: too big mbulk count string"
+PROTO_BIG_BULK = "Protocol error: too big bulk count string"
+PROTO_BIG_INLINE = "Protocol error: too big inline request"
+PROTO_UNBALANCED = "Protocol error: unbalanced quotes in request"
+
+
+def proto_expected_dollar(got: int) -> str:
+    return "Protocol error: expected '$', got '%s'" % chr(got)

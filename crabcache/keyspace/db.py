@@ -1,0 +1,282 @@
+"""One logical database (SELECT n), sharded by cluster hash slot.
+
+Rules of this module:
+
+* Keys live in 16384 per-slot dicts (created on first use), the slot being the
+  Redis Cluster CRC16 slot of the key.  On one trio thread shards buy no
+  locking; they buy bounded work per step: the active expiry cycle, SCAN,
+  snapshots and eviction walk one slot at a time, and a SCAN cursor is simply
+  "the next slot", which gives Redis's guarantee (a key present for the whole
+  scan is returned at least once) however the keyspace grows or shrinks.
+* TTLs live in parallel per-slot dicts of absolute unix milliseconds.
+* Expiry is lazy: every read through ``lookup``/``exists`` deletes a key whose
+  time has come, so expired keys are never seen; ``active_expire_cycle``
+  reclaims keys nobody reads.
+* Every write goes through this class (``set``, ``delete``, ``set_expire`` ...)
+  or, for values changed in place, is followed by ``modified(key)``: that is
+  what invalidates WATCH and client-side caches.  A write that can make a key
+  interesting to a blocked client (a list push, a zset add) also calls
+  ``signal_ready(key)``.
+* Values: ``bytes`` (or ``bytearray`` once mutated in place) are strings; every
+  other type is a class with a ``type_name`` attribute (see ``datatypes``).
+"""
+
+from __future__ import annotations
+
+import random
+from binascii import crc_hqx
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .slots import NSLOTS, key_slot
+
+if TYPE_CHECKING:
+    from ..server.state import Server
+
+_MASK = NSLOTS - 1
+
+
+def type_name(value: Any) -> bytes:
+    t = type(value)
+    if t is bytes or t is bytearray:
+        return b"string"
+    return value.type_name
+
+
+class Database:
+    """A keyspace: ``slots[slot][key] -> value`` and ``ttls[slot][key] -> unix ms``."""
+
+    __slots__ = (
+        "index", "server", "slots", "ttls", "size", "nttl", "watchers", "blocking",
+        "expire_cursor", "avg_ttl",
+    )
+
+    def __init__(self, server: "Server", index: int) -> None:
+        self.index = index
+        self.server = server
+        self.slots: list[dict[bytes, Any] | None] = [None] * NSLOTS
+        self.ttls: list[dict[bytes, int] | None] = [None] * NSLOTS
+        self.size = 0  # number of keys
+        self.nttl = 0  # number of keys with a TTL
+        self.watchers: dict[bytes, set[Any]] = {}  # key -> sessions WATCHing it
+        self.blocking: dict[bytes, Any] = {}  # key -> clients blocked on it (blocking module)
+        self.expire_cursor = 0  # next slot for the active expiry cycle
+        self.avg_ttl = 0  # running estimate of the average TTL (INFO keyspace)
+
+    # --- reads -------------------------------------------------------------------
+    def lookup(self, key: bytes) -> Any:
+        """The value at ``key``, or None; expires the key lazily."""
+        slot = crc_hqx(key, 0) & _MASK if 123 not in key else key_slot(key)
+        d = self.slots[slot]
+        if d is None:
+            return None
+        v = d.get(key)
+        if v is not None and self.nttl:
+            t = self.ttls[slot]
+            if t and key in t and t[key] <= self.server.now_ms():
+                self._expire(slot, key)
+                return None
+        return v
+
+    def exists(self, key: bytes) -> bool:
+        return self.lookup(key) is not None
+
+    def get_ttl(self, key: bytes) -> int | None:
+        """Absolute expire time in unix ms, or None (call after ``lookup``)."""
+        if not self.nttl:
+            return None
+        t = self.ttls[key_slot(key)]
+        return t.get(key) if t else None
+
+    # --- writes ------------------------------------------------------------------
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        """Store ``value`` at ``key``; drops any TTL unless ``keep_ttl``."""
+        slot = crc_hqx(key, 0) & _MASK if 123 not in key else key_slot(key)
+        d = self.slots[slot]
+        if d is None:
+            d = self.slots[slot] = {}
+        if key not in d:
+            self.size += 1
+        elif not keep_ttl and self.nttl:
+            t = self.ttls[slot]
+            if t and t.pop(key, None) is not None:
+                self.nttl -= 1
+        d[key] = value
+        if self.watchers or self.server.tracking_on:
+            self.modified(key)
+
+    def replace_value(self, key: bytes, value: Any) -> None:
+        """Swap the value object of an existing key, keeping its TTL (in-place style)."""
+        self.slots[key_slot(key)][key] = value  # type: ignore[index]
+
+    def delete(self, key: bytes) -> bool:
+        """Remove ``key``; True if it existed (expired keys count as absent)."""
+        slot = key_slot(key)
+        d = self.slots[slot]
+        if not d or key not in d:
+            return False
+        if self.nttl:
+            t = self.ttls[slot]
+            if t and key in t:
+                if t[key] <= self.server.now_ms():
+                    self._expire(slot, key)
+                    return False
+                del t[key]
+                self.nttl -= 1
+        del d[key]
+        self.size -= 1
+        if self.watchers or self.server.tracking_on:
+            self.modified(key)
+        return True
+
+    def set_expire(self, key: bytes, when_ms: int) -> None:
+        """Give an existing key an absolute expire time (unix ms)."""
+        slot = key_slot(key)
+        t = self.ttls[slot]
+        if t is None:
+            t = self.ttls[slot] = {}
+        if key not in t:
+            self.nttl += 1
+        t[key] = when_ms
+        if self.watchers or self.server.tracking_on:
+            self.modified(key)
+
+    def persist(self, key: bytes) -> bool:
+        """Drop the TTL of ``key``; True if it had one."""
+        t = self.ttls[key_slot(key)]
+        if t and t.pop(key, None) is not None:
+            self.nttl -= 1
+            if self.watchers or self.server.tracking_on:
+                self.modified(key)
+            return True
+        return False
+
+    def modified(self, key: bytes) -> None:
+        """Tell WATCHers and client-side caches that ``key`` changed (signalModifiedKey)."""
+        w = self.watchers.get(key)
+        if w:
+            for session in w:
+                session.watch_dirty = True
+        if self.server.tracking_on:
+            self.server.invalidate_key(key)
+
+    def signal_ready(self, key: bytes) -> None:
+        """A write may have made ``key`` serve a blocked client (signalKeyAsReady)."""
+        if key in self.blocking:
+            self.server.ready_keys.append((self, key))
+
+    def flush(self) -> int:
+        """Remove every key; returns how many there were.  WATCHers all see a change."""
+        n = self.size
+        for key in list(self.watchers):
+            self.modified(key)
+        self.slots = [None] * NSLOTS
+        self.ttls = [None] * NSLOTS
+        self.size = 0
+        self.nttl = 0
+        if self.server.tracking_on:
+            self.server.invalidate_all()
+        return n
+
+    def _expire(self, slot: int, key: bytes) -> None:
+        # A key whose time has come: remove it as Redis's deleteExpiredKeyAndPropagate
+        # does, tell WATCHers, and emit the "expired" keyspace event.
+        del self.slots[slot][key]  # type: ignore[index]
+        del self.ttls[slot][key]  # type: ignore[index]
+        self.size -= 1
+        self.nttl -= 1
+        self.server.stats.expired_keys += 1
+        if self.watchers or self.server.tracking_on:
+            self.modified(key)
+        self.server.notify(self, "x", b"expired", key)
+
+    # --- iteration ---------------------------------------------------------------
+    def keys(self) -> Iterator[bytes]:
+        """Every live key (expired ones are reclaimed on the way)."""
+        now = self.server.now_ms()
+        for slot in range(NSLOTS):
+            d = self.slots[slot]
+            if not d:
+                continue
+            t = self.ttls[slot]
+            if t:
+                for k in [k for k, when in t.items() if when <= now]:
+                    self._expire(slot, k)
+            yield from list(d)
+
+    def scan_slot(self, slot: int) -> list[bytes]:
+        """The live keys of one slot (SCAN's unit of work)."""
+        d = self.slots[slot]
+        if not d:
+            return []
+        t = self.ttls[slot]
+        if t:
+            now = self.server.now_ms()
+            for k in [k for k, when in t.items() if when <= now]:
+                self._expire(slot, k)
+        return list(d)
+
+    def random_key(self) -> bytes | None:
+        """A random live key, or None when the database is empty."""
+        for _ in range(100):
+            if not self.size:
+                return None
+            # Pick a non-empty slot at random, weighted by trying random slots;
+            # fall back to a scan for sparse keyspaces.
+            for _ in range(32):
+                d = self.slots[random.getrandbits(14)]
+                if d:
+                    break
+            else:
+                d = next(x for x in self.slots if x)
+            key = random.choice(list(d)) if len(d) < 64 else _pick(d)
+            if self.lookup(key) is not None:
+                return key
+        return None
+
+    # --- expiry cycle ------------------------------------------------------------
+    def active_expire(self, now_ms: int, deadline: float, clock: Any) -> int:
+        """One pass of Redis's adaptive active expiry over this database.
+
+        Walk slots from the saved cursor, testing keys that have a TTL in groups
+        of at least 20; keep going while more than 10% of a group had expired
+        and the time budget lasts.  Returns the number of keys reclaimed.
+        """
+        if not self.nttl:
+            return 0
+        reclaimed = 0
+        slot = self.expire_cursor
+        visited = 0
+        while visited < NSLOTS:
+            sampled = expired = 0
+            ttl_sum = 0
+            while sampled < 20 and visited < NSLOTS:
+                t = self.ttls[slot]
+                if t:
+                    sampled += len(t)
+                    for k, when in list(t.items()):
+                        if when <= now_ms:
+                            self._expire(slot, k)
+                            expired += 1
+                        else:
+                            ttl_sum += when - now_ms
+                slot = (slot + 1) & _MASK
+                visited += 1
+            reclaimed += expired
+            live = sampled - expired
+            if live:
+                avg = ttl_sum // live
+                # Redis keeps a running average weighted 2% towards the new sample.
+                self.avg_ttl = avg if not self.avg_ttl else (self.avg_ttl // 50) * 49 + avg // 50
+            if sampled == 0 or expired * 10 <= sampled or clock() > deadline:
+                break
+        self.expire_cursor = slot
+        return reclaimed
+
+
+def _pick(d: dict[bytes, Any]) -> bytes:
+    # Random element of a large dict without copying all keys: skip ahead a random amount.
+    n = random.randrange(len(d))
+    for i, k in enumerate(d):
+        if i == n:
+            return k
+    raise AssertionError("unreachable")

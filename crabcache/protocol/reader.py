@@ -1,0 +1,318 @@
+"""Request reader: bytes in, argument lists out.  Sans-I/O (no trio here).
+
+Theory of operation
+-------------------
+Clients send either RESP multibulk requests (``*N\\r\\n$len\\r\\narg\\r\\n...``) or
+inline commands (``PING\\r\\n``, as telnet and redis-cli's inline mode do).  Redis
+answers every malformed request with one exact ``-ERR Protocol error: ...`` line
+and then closes the connection; commands that arrived before the bad one are
+still executed.  ``RequestReader.feed(data)`` therefore returns the commands it
+could parse and leaves any protocol error in ``reader.error``.
+
+Two paths produce identical results:
+
+* Fast path (hiredis): when the reader is at a request boundary and the new
+  data starts with ``*``, the whole read goes to a ``hiredis.Reader``.  If every
+  reply is a flat list of bulk strings and the read ends exactly at the end of
+  the last request, we are done: C speed, no Python per byte.
+* Exact path (Python): anything else -- inline commands, a read that ends in
+  the middle of a request, any shape hiredis would accept but Redis rejects --
+  is parsed here, with Redis's limits (``proto-max-bulk-len``, 64 KiB count
+  and inline lines, the stricter limits for unauthenticated clients) and
+  Redis's error texts.  A request that straddles reads stays on this path
+  until the buffer is empty again, then the fast path resumes.
+
+Known leniency: hiredis turns ``+status`` elements into bytes, so a multibulk
+request whose arguments use ``+`` instead of ``$`` inside one complete read is
+accepted where Redis would say "expected '$'".  No client sends that.
+"""
+
+from __future__ import annotations
+
+import re
+
+import hiredis
+
+from .. import errors
+
+INLINE_MAX = 64 * 1024  # PROTO_INLINE_MAX_SIZE
+INT_MAX = 2**31 - 1
+UNAUTH_MAX_MULTIBULK = 10
+UNAUTH_MAX_BULK = 16384
+
+_NEED = object()  # hiredis "not enough data" sentinel
+_STRICT_INT = re.compile(rb"-?[1-9][0-9]{0,18}|0")
+
+
+def _strict_int(b: bytes | bytearray) -> int | None:
+    """Redis's string2ll: no sign but '-', no spaces, no leading zeros, 64-bit."""
+    if _STRICT_INT.fullmatch(b) is None:
+        return None
+    v = int(b)
+    if -(2**63) <= v < 2**63:
+        return v
+    return None
+
+
+def _encoded_size(cmd: list[bytes]) -> int:
+    """Bytes a canonically encoded multibulk request for ``cmd`` occupies."""
+    n = 3 + len(str(len(cmd)))
+    for a in cmd:
+        la = len(a)
+        n += 5 + len(str(la)) + la
+    return n
+
+
+class RequestReader:
+    """Turns a byte stream into lists of ``bytes`` arguments.
+
+    ``max_bulk`` is ``proto-max-bulk-len``; ``max_buffer`` is
+    ``client-query-buffer-limit`` (exceeding it sets ``overflow``: Redis closes
+    such a client without a reply).  Set ``unauthenticated`` while the client
+    still needs to AUTH so the smaller pre-auth limits apply.
+    """
+
+    __slots__ = (
+        "_hr", "_buf", "_need", "error", "overflow", "unauthenticated", "max_bulk",
+        "max_buffer", "recheck",
+    )
+
+    def __init__(self, max_bulk: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
+        self._hr = hiredis.Reader(notEnoughData=_NEED)
+        self._buf = bytearray()  # exact-path buffer, always starting at a request boundary
+        self._need = 0  # exact path: nothing new to parse until the buffer is this long
+        self.error: str | None = None
+        self.overflow = False
+        self.unauthenticated = False
+        self.recheck = False
+        self.max_bulk = max_bulk
+        self.max_buffer = max_buffer
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held for an incomplete request (CLIENT LIST's qbuf)."""
+        return len(self._buf)
+
+    def feed(self, data: bytes) -> list[list[bytes]]:
+        """Parse ``data``; return complete commands in order.
+
+        After the call, ``error`` holds a protocol error message (the caller
+        replies with it after running the returned commands, then closes), and
+        ``recheck`` asks the caller to call ``feed(b"")`` again once the
+        returned commands ran, because a pre-auth limit stopped parsing and an
+        AUTH among them may lift it.
+        """
+        if self._buf or self.unauthenticated or not data or data[0] != 42:
+            return self._feed_exact(data)
+        hr = self._hr
+        hr.feed(data)
+        out: list[list[bytes]] = []
+        try:
+            while True:
+                r = hr.gets()
+                if r is _NEED:
+                    break
+                if type(r) is not list:
+                    if r is None:  # "*-1": Redis skips it; its size is 5
+                        out.append(r)
+                        continue
+                    return self._reparse(data)
+                for a in r:
+                    if type(a) is not bytes:
+                        return self._reparse(data)
+                out.append(r)
+        except hiredis.ProtocolError:
+            return self._reparse(data)
+        if out:
+            last = out[-1]
+            if last and data.endswith(last[-1] + b"\r\n") and _encoded_size(last) <= len(data):
+                # Cheap boundary check passed; confirm exactly by size.
+                total = 0
+                for c in out:
+                    total += 5 if c is None else _encoded_size(c)
+                if total == len(data):
+                    return [c for c in out if c] if None in out or [] in out else out
+            elif last == [] and data.endswith(b"*0\r\n"):
+                return [c for c in out if c]
+        # The read ended inside a request: keep the tail for the exact path.
+        consumed = 0
+        for c in out:
+            consumed += 5 if c is None else _encoded_size(c)
+        self._hr = hiredis.Reader(notEnoughData=_NEED)
+        self._buf = bytearray(data[consumed:])
+        self._need = 0
+        cmds = [c for c in out if c]
+        cmds.extend(self._parse())
+        return cmds
+
+    def _reparse(self, data: bytes) -> list[list[bytes]]:
+        # hiredis saw something it accepts but Redis does not (or rejected it
+        # with its own words): start over on the exact path from this read.
+        self._hr = hiredis.Reader(notEnoughData=_NEED)
+        self._buf = bytearray(data)
+        self._need = 0
+        return self._parse()
+
+    def _feed_exact(self, data: bytes) -> list[list[bytes]]:
+        self.recheck = False
+        self._buf += data
+        if len(self._buf) < self._need:
+            if len(self._buf) > self.max_buffer:
+                self.overflow = True
+            return []
+        return self._parse()
+
+    def _parse(self) -> list[list[bytes]]:
+        buf = self._buf
+        n = len(buf)
+        pos = 0
+        out: list[list[bytes]] = []
+        unauth = self.unauthenticated
+        self._need = 0
+        while pos < n:
+            if buf[pos] == 42:  # '*': multibulk
+                cr = buf.find(b"\r", pos)
+                if cr < 0 or cr + 1 >= n:
+                    if n - pos > INLINE_MAX:
+                        self.error = errors.PROTO_BIG_MBULK
+                    break
+                count = _strict_int(buf[pos + 1 : cr])
+                if count is None or count > INT_MAX:
+                    self.error = errors.PROTO_INVALID_MULTIBULK
+                    break
+                if count > UNAUTH_MAX_MULTIBULK and unauth:
+                    self.error = errors.PROTO_UNAUTH_MULTIBULK
+                    self.recheck = True
+                    break
+                p = cr + 2
+                if count <= 0:
+                    pos = p
+                    continue
+                args: list[bytes] = []
+                complete = False
+                while True:
+                    if p >= n:
+                        break
+                    if buf[p] != 36:  # '$'
+                        self.error = errors.proto_expected_dollar(buf[p])
+                        break
+                    cr = buf.find(b"\r", p)
+                    if cr < 0 or cr + 1 >= n:
+                        if n - p > INLINE_MAX:
+                            self.error = errors.PROTO_BIG_BULK
+                        break
+                    size = _strict_int(buf[p + 1 : cr])
+                    if size is None or size < 0 or size > self.max_bulk:
+                        self.error = errors.PROTO_INVALID_BULK
+                        break
+                    if size > UNAUTH_MAX_BULK and unauth:
+                        self.error = errors.PROTO_UNAUTH_BULK
+                        self.recheck = True
+                        break
+                    start = cr + 2
+                    end = start + size
+                    if end + 2 > n:
+                        self._need = end + 2 - pos  # measured from the request start
+                        break
+                    args.append(bytes(buf[start:end]))
+                    p = end + 2  # Redis skips the two bytes after a bulk without checking them
+                    if len(args) == count:
+                        complete = True
+                        break
+                if not complete:
+                    break
+                out.append(args)
+                pos = p
+            else:  # inline command
+                nl = buf.find(b"\n", pos)
+                if nl < 0:
+                    if n - pos > INLINE_MAX:
+                        self.error = errors.PROTO_BIG_INLINE
+                    break
+                end = nl - 1 if nl > pos and buf[nl - 1] == 13 else nl
+                argv = split_inline(bytes(buf[pos:end]))
+                if argv is None:
+                    self.error = errors.PROTO_UNBALANCED
+                    break
+                if argv:
+                    out.append(argv)
+                pos = nl + 1
+        if self.error is not None and self.recheck:
+            # Not final: the commands before may include an AUTH.
+            self.error = None if out else self.error
+            if self.error is not None:
+                self.recheck = False
+        del buf[:pos]
+        if len(buf) > self.max_buffer:
+            self.overflow = True
+        return out
+
+
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+_HEX = b"0123456789abcdefABCDEF"
+_SPACE = b" \n\r\t\v\f"
+
+
+def split_inline(line: bytes) -> list[bytes] | None:
+    """Split an inline command as Redis's sdssplitargs does; None if quotes are unbalanced."""
+    if b'"' not in line and b"'" not in line:
+        return line.split()
+    out: list[bytes] = []
+    i = 0
+    n = len(line)
+    while True:
+        while i < n and line[i] in _SPACE:
+            i += 1
+        if i >= n:
+            return out
+        cur = bytearray()
+        inq = insq = False
+        while True:
+            if inq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if (
+                    c == 92 and i + 3 < n and line[i + 1] == ord("x")
+                    and line[i + 2] in _HEX and line[i + 3] in _HEX
+                ):
+                    cur.append(int(line[i + 2 : i + 4], 16))
+                    i += 3
+                elif c == 92 and i + 1 < n:
+                    i += 1
+                    cur.append(_ESCAPES.get(line[i], line[i]))
+                elif c == 34:
+                    if i + 1 < n and line[i + 1] not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            elif insq:
+                if i >= n:
+                    return None
+                c = line[i]
+                if c == 92 and i + 1 < n and line[i + 1] == 39:
+                    i += 1
+                    cur.append(39)
+                elif c == 39:
+                    if i + 1 < n and line[i + 1] not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                else:
+                    cur.append(c)
+            else:
+                if i >= n:
+                    break
+                c = line[i]
+                if c in _SPACE:
+                    break
+                if c == 34:
+                    inq = True
+                elif c == 39:
+                    insq = True
+                else:
+                    cur.append(c)
+            i += 1
+        out.append(bytes(cur))

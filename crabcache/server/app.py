@@ -1,0 +1,229 @@
+"""The trio application: one root nursery holds everything.
+
+    root nursery
+    ├── cron                      (active expiry, client timeouts; every 1/hz s)
+    ├── signal watcher            (SIGINT/SIGTERM -> shutdown; CLI only)
+    └── connections nursery
+        ├── accept loop per listener (TCP per bind address, unix socket)
+        └── one task per client   (reader, plus its own writer task)
+
+``serve`` reports readiness through ``task_status`` with a ``Running`` handle
+(bound addresses, the state, ``shutdown()``), so tests write
+``running = await nursery.start(serve, config)``.
+
+Shutdown (signal, SHUTDOWN, or ``Running.shutdown``): stop accepting, stop
+reading from clients (each finishes the batch it is running and its replies
+go out), give queued output ``crabcache-shutdown-timeout`` seconds to drain,
+close everything, return.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from .. import REDIS_VERSION, __version__
+from ..config import Config
+from ..log import Log
+from .connection import Connection, handle_client
+from .state import Server
+
+
+@dataclass
+class Running:
+    server: Server
+    addresses: list[tuple[str, int]] = field(default_factory=list)
+    unixsocket: str | None = None
+    _stop: trio.Event = field(default_factory=trio.Event)
+
+    @property
+    def port(self) -> int:
+        return self.addresses[0][1]
+
+    def shutdown(self) -> None:
+        self._stop.set()
+
+
+def open_listeners(config: Config, log: Log, ephemeral: bool = False) -> tuple[list[socket.socket], list[tuple[str, int]]]:
+    """Bind every ``bind`` address on ``port`` (addresses prefixed '-' are optional)."""
+    socks: list[socket.socket] = []
+    addrs: list[tuple[str, int]] = []
+    port = config["port"]
+    if port == 0 and not ephemeral:
+        return socks, addrs  # port 0: no TCP, as in Redis
+    for spec in config["bind"]:
+        optional = spec.startswith("-")
+        host = spec.lstrip("-")
+        if host == "*":
+            host = "0.0.0.0"
+        elif host == "::*":
+            host = "::"
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            s.bind((host, port if port or not socks else addrs[0][1]))
+            s.listen(config["tcp-backlog"])
+        except OSError as e:
+            s.close()
+            if optional and e.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT):
+                log.warning("Could not create server TCP listening socket %s:%d: %s" % (host, port, e.strerror))
+                continue
+            for o in socks:
+                o.close()
+            raise
+        s.setblocking(False)
+        socks.append(s)
+        addrs.append((host, s.getsockname()[1]))
+    return socks, addrs
+
+
+async def _accept_loop(server: Server, lsock: socket.socket, kind: str, nursery: trio.Nursery,
+                       registry: set[Connection]) -> None:
+    maxclients = server.config
+    while True:
+        await trio.lowlevel.wait_readable(lsock)
+        try:
+            sock, _ = lsock.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            continue
+        except OSError as e:
+            if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                await trio.sleep(0.01)  # out of descriptors: back off, as Redis logs and retries
+                continue
+            raise
+        if len(server.clients) >= maxclients["maxclients"]:
+            server.stats.rejected_connections += 1
+            try:
+                sock.setblocking(False)
+                sock.send(b"-ERR max number of clients reached\r\n")
+            except OSError:
+                pass
+            sock.close()
+            continue
+        nursery.start_soon(handle_client, server, sock, kind, registry)
+
+
+async def _cron(server: Server) -> None:
+    """serverCron: active expiry within a time budget, idle client timeouts."""
+    clock = time.perf_counter
+    while True:
+        hz = server.config["hz"]
+        period = 1.0 / hz
+        await trio.sleep(period)
+        if server.active_expire_enabled:
+            # Redis spends at most 25% of each cron period on expiry (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
+            deadline = clock() + period * 0.25 * server.config["active-expire-effort"]
+            now = server.now_ms()
+            for db in server.dbs:
+                if db.nttl:
+                    db.active_expire(now, deadline, clock)
+                if clock() > deadline:
+                    break
+        timeout = server.config["timeout"]
+        if timeout:
+            limit = time.monotonic() - timeout
+            for s in list(server.clients.values()):
+                if (s.last_interaction < limit and not s.subscribed and s.blocked is None):
+                    s.kill()
+        for fn in server.hooks.get("cron", ()):
+            fn()
+
+
+async def serve(
+    config: Config | None = None,
+    *,
+    server: Server | None = None,
+    log: Log | None = None,
+    ephemeral: bool = False,
+    signals: bool = False,
+    task_status: Any = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Run a CrabCache server until shutdown.  ``ephemeral``: port 0 picks a free port."""
+    server = server or Server(config)
+    config = server.config
+    log = log or Log("warning")
+    listeners, addrs = open_listeners(config, log, ephemeral)
+    unix: socket.socket | None = None
+    if config["unixsocket"]:
+        path = config["unixsocket"]
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        unix = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        unix.bind(path)
+        if config["unixsocketperm"]:
+            os.chmod(path, config["unixsocketperm"])
+        unix.listen(config["tcp-backlog"])
+        unix.setblocking(False)
+    if not listeners and unix is None:
+        raise OSError("Configured to not listen anywhere, exiting.")
+    server.tcp_port = addrs[0][1] if addrs else 0
+    running = Running(server, addrs, config["unixsocket"] or None)
+    registry: set[Connection] = set()
+    save_on_exit: list[bool | None] = [None]
+
+    def request_shutdown(save: bool | None = None, now: bool = False) -> None:
+        save_on_exit[0] = save
+        running._stop.set()
+
+    server.shutdown_requested = request_shutdown
+    log.notice("Running mode=standalone, port=%d." % server.tcp_port)
+    try:
+        async with trio.open_nursery() as root:
+            root.start_soon(_cron, server)
+            if signals:
+                root.start_soon(_signal_watcher, running, log)
+            async with trio.open_nursery() as conns:
+                with trio.CancelScope() as accepting:
+                    async with trio.open_nursery() as acceptors:
+                        for s in listeners:
+                            acceptors.start_soon(_accept_loop, server, s, "tcp", conns, registry)
+                        if unix is not None:
+                            acceptors.start_soon(_accept_loop, server, unix, "unix", conns, registry)
+                        log.notice("Ready to accept connections")
+                        task_status.started(running)
+                        await running._stop.wait()
+                        accepting.cancel()
+                # Stop reading; each connection flushes what it owes, within its deadline.
+                for conn in list(registry):
+                    if conn.scope is not None:
+                        conn.scope.cancel()
+                conns.cancel_scope.deadline = trio.current_time() + config["crabcache-shutdown-timeout"] + 1
+            for fn in server.hooks.get("shutdown", ()):
+                fn(save_on_exit[0])
+            root.cancel_scope.cancel()
+    finally:
+        for s in listeners:
+            s.close()
+        if unix is not None:
+            unix.close()
+            try:
+                os.unlink(config["unixsocket"])
+            except OSError:
+                pass
+    log.warning("Redis is now ready to exit, bye bye...")
+
+
+async def _signal_watcher(running: Running, log: Log) -> None:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for sig in signals:
+            name = "SIGINT" if sig == signal.SIGINT else "SIGTERM"
+            log.warning("Received %s scheduling shutdown..." % name)
+            log.warning("User requested shutdown...")
+            running.shutdown()
+            return
+
+
+def banner(config: Config) -> str:
+    return "CrabCache %s (Redis %s compatible), pid=%d, just started" % (__version__, REDIS_VERSION, os.getpid())

@@ -1,0 +1,119 @@
+"""Process-wide server state, free of I/O: config, databases, clients, statistics.
+
+Handlers reach it as ``session.server``.  Nothing here imports trio; the trio
+side (``server.app``) owns sockets and tasks and plugs itself in through the
+few callables stored here (``request_shutdown``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from .. import __version__
+from ..config import Config
+from ..keyspace.db import Database
+
+if TYPE_CHECKING:
+    from .session import Session
+
+
+class Stats:
+    """Counters INFO stats reports; CONFIG RESETSTAT zeroes them."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.total_connections_received = 0
+        self.total_commands_processed = 0
+        self.rejected_connections = 0
+        self.expired_keys = 0
+        self.evicted_keys = 0
+        self.keyspace_hits = 0
+        self.keyspace_misses = 0
+        self.total_net_input_bytes = 0
+        self.total_net_output_bytes = 0
+        self.total_error_replies = 0
+        self.errorstats: dict[str, int] = {}
+
+
+class Clock:
+    """Wall-clock milliseconds; tests swap in ``ManualClock`` to control time."""
+
+    def now_ms(self) -> int:
+        return int(time.time() * 1000)
+
+
+class ManualClock(Clock):
+    def __init__(self, start_ms: int | None = None) -> None:
+        self.ms = int(time.time() * 1000) if start_ms is None else start_ms
+
+    def now_ms(self) -> int:
+        return self.ms
+
+    def advance(self, ms: int) -> None:
+        self.ms += ms
+
+
+class Server:
+    """Everything a command may need beyond its own connection."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.version = __version__
+        self.clock: Clock = Clock()
+        self.now_ms: Callable[[], int] = self.clock.now_ms
+        self.dbs = [Database(self, i) for i in range(self.config["databases"])]
+        self.clients: dict[int, "Session"] = {}  # id -> session, in connection order
+        self.next_client_id = 1
+        self.stats = Stats()
+        self.start_time = time.time()
+        self.start_monotonic = time.monotonic()
+        self.lastsave = int(time.time())
+        self.dirty = 0  # writes since the last save
+        self.active_expire_enabled = True
+        self.tracking_on = False  # set by the client-side caching module when anyone tracks
+        self.ready_keys: list[tuple[Database, bytes]] = []  # keys that may unblock clients
+        self.notify_flags = ""
+        self.run_id = os.urandom(20).hex()
+        self.shutdown_requested: Callable[[bool | None, bool], None] | None = None
+        self.tcp_port = self.config["port"]
+        self.hooks: dict[str, Any] = {}  # late-bound services (pubsub, tracking, scripting ...)
+        self.config.listeners.append(self._on_config_change)
+        self._on_config_change("notify-keyspace-events", None)
+
+    def set_clock(self, clock: Clock) -> None:
+        self.clock = clock
+        self.now_ms = clock.now_ms
+
+    def _on_config_change(self, name: str, old: Any) -> None:
+        if name == "notify-keyspace-events":
+            self.notify_flags = self.config["notify-keyspace-events"]
+
+    def new_client_id(self) -> int:
+        cid = self.next_client_id
+        self.next_client_id += 1
+        return cid
+
+    # --- hooks other modules fill in -------------------------------------------
+    def notify(self, db: Database, cls: str, event: bytes, key: bytes) -> None:
+        """Keyspace notification (notifyKeyspaceEvent); cheap when disabled."""
+        if self.notify_flags and cls in self.notify_flags:
+            fn = self.hooks.get("notify")
+            if fn is not None:
+                fn(db, cls, event, key)
+
+    def invalidate_key(self, key: bytes) -> None:
+        fn = self.hooks.get("invalidate")
+        if fn is not None:
+            fn(key)
+
+    def invalidate_all(self) -> None:
+        fn = self.hooks.get("invalidate_all")
+        if fn is not None:
+            fn()
+
+    def uptime(self) -> int:
+        return int(time.monotonic() - self.start_monotonic)

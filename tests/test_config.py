@@ -1,0 +1,75 @@
+"""Config: parsing like redis.conf, CONFIG SET atomicity and Redis's error texts."""
+
+import pytest
+
+from crabcache.config import Config, ConfigError, load, parse_config_text
+
+
+def test_defaults_and_units(tmp_path):
+    f = tmp_path / "c.conf"
+    f.write_text('# comment\nport 7000\nmaxmemory 10mb\nsave 60 1\nsave 300 10\nrequirepass "a b"\n')
+    cfg = load([str(f), "--hz", "20"])
+    assert cfg["port"] == 7000
+    assert cfg["maxmemory"] == 10 * 1024 * 1024
+    assert cfg["save"] == [(60, 1), (300, 10)]
+    assert cfg["requirepass"] == "a b"
+    assert cfg["hz"] == 20
+
+
+def test_bad_directive():
+    with pytest.raises(ConfigError):
+        load(["--nosuchthing", "1"])
+    with pytest.raises(ConfigError):
+        load(["--maxmemory", "lots"])
+
+
+def test_set_many_is_atomic():
+    cfg = Config()
+    with pytest.raises(ValueError, match="argument must be a memory value"):
+        cfg.set_many([("hz", "20"), ("maxmemory", "abc")])
+    assert cfg["hz"] == 10
+
+
+def test_set_errors_match_redis():
+    cfg = Config()
+    with pytest.raises(ValueError) as e:
+        cfg.set_many([("foo", "bar")])
+    assert str(e.value) == "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+    with pytest.raises(ValueError) as e:
+        cfg.set_many([("daemonize", "yes")])
+    assert str(e.value) == ("ERR CONFIG SET failed (possibly related to argument 'daemonize') - "
+                            "can't set immutable config")
+    with pytest.raises(ValueError) as e:
+        cfg.set_many([("timeout", "-1")])
+    assert "argument must be between 0 and 2147483647 inclusive" in str(e.value)
+    with pytest.raises(ValueError) as e:
+        cfg.set_many([("maxmemory", "1"), ("maxmemory", "2")])
+    assert "duplicate parameter" in str(e.value)
+
+
+def test_hz_clamps_and_aliases():
+    cfg = Config()
+    cfg.set_many([("hz", "100000"), ("hash-max-ziplist-entries", "7")])
+    assert cfg["hz"] == 500
+    assert cfg.get([b"hash-max-listpack-entries"]) == {b"hash-max-listpack-entries": b"7"}
+    assert cfg.get([b"hash-max-ziplist-entries"]) == {b"hash-max-ziplist-entries": b"7"}
+
+
+def test_get_glob():
+    got = Config().get([b"maxmemory-p*"])
+    assert got == {b"maxmemory-policy": b"noeviction"}
+
+
+def test_rewrite(tmp_path):
+    f = tmp_path / "c.conf"
+    f.write_text("# keep me\nport 7000\nhz 10\n")
+    cfg = load([str(f)])
+    cfg.set_many([("hz", "50"), ("maxmemory", "1mb")])
+    cfg.rewrite()
+    text = f.read_text()
+    assert "# keep me" in text and "hz 50" in text and "maxmemory 1048576" in text
+    assert load([str(f)])["hz"] == 50
+
+
+def test_parse_quotes():
+    assert parse_config_text('save ""\nlogfile "/tmp/a b.log"\n') == [("save", ""), ("logfile", "/tmp/a b.log")]
