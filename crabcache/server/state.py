@@ -19,6 +19,11 @@ if TYPE_CHECKING:
     from .session import Session
 
 
+# Modules that need per-server state or hooks append a setup function here at
+# import time; every Server calls them all when it is created.
+SETUP: list[Callable[["Server"], None]] = []
+
+
 class Stats:
     """Counters INFO stats reports; CONFIG RESETSTAT zeroes them."""
 
@@ -83,6 +88,8 @@ class Server:
         self.hooks: dict[str, Any] = {}  # late-bound services (pubsub, tracking, scripting ...)
         self.config.listeners.append(self._on_config_change)
         self._on_config_change("notify-keyspace-events", None)
+        for fn in SETUP:
+            fn(self)
 
     def set_clock(self, clock: Clock) -> None:
         self.clock = clock
