@@ -9,6 +9,7 @@ we know the expected values in the test are right.
 
 Fixtures:
 - ``r``: a redis-py client (decode_responses=False) on a flushed server.
+- ``rr``: the same client with redis-py's reply callbacks removed (raw reply values).
 - ``server``: the ``Endpoint`` under test (``.name``, ``.port``, ``.client()``).
 - ``raw``: ``raw(b"PING\\r\\n") -> bytes``: exact reply bytes, for byte-level checks.
 - ``pair``: (crabcache_client, redis_client) for differential tests.
@@ -162,6 +163,13 @@ def r(server: Endpoint, protocol: int) -> Iterator[redis.Redis]:
     c.flushall()
     yield c
     c.close()
+
+
+@pytest.fixture
+def rr(r: redis.Redis) -> redis.Redis:
+    """Like ``r`` but without redis-py's reply callbacks: replies as the server sent them."""
+    r.response_callbacks.clear()
+    return r
 
 
 @pytest.fixture

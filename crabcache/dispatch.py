@@ -44,13 +44,14 @@ def resolve(c: "Session", argv: list[bytes]) -> Command:
         cmd = COMMANDS.get(name.lower())
         if cmd is None:
             raise errors.unknown_command(name, argv[1:])
-    if cmd.handler is None:  # a container: CLIENT, CONFIG, OBJECT ...
-        if len(argv) < 2:
+    if cmd.subcommands:  # a container: CLIENT, CONFIG, OBJECT, COMMAND ...
+        if len(argv) >= 2:
+            sub = cmd.subcommands.get(argv[1].lower())
+            if sub is None:
+                raise errors.unknown_subcommand(argv[1], cmd.name)
+            cmd = sub
+        elif cmd.handler is None:
             raise errors.wrong_arity(cmd.name)
-        sub = cmd.subcommands.get(argv[1].lower())
-        if sub is None:
-            raise errors.unknown_subcommand(argv[1], cmd.name)
-        cmd = sub
     a = cmd.arity
     n = len(argv)
     if (a > 0 and n != a) or n < -a:

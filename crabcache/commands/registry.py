@@ -180,11 +180,3 @@ def all_commands() -> list[Command]:
     for c in COMMANDS.values():
         seen.setdefault(c.name, c)
     return list(seen.values())
-
-
-def lookup(argv: list[bytes]) -> Command | None:
-    """The command (or subcommand) for ``argv``, None if unknown."""
-    cmd = COMMANDS.get(argv[0]) or COMMANDS.get(argv[0].lower())
-    if cmd is not None and cmd.subcommands and len(argv) > 1:
-        return cmd.subcommands.get(argv[1].lower(), cmd)
-    return cmd

@@ -1,0 +1,217 @@
+"""COMMAND and its subcommands, generated from the command table (registry.py).
+
+Nothing here is declared twice: arity, flags, key positions, ACL categories,
+group, since and summary all come from each command's ``@command``
+declaration.  Key specs are derived from the legacy (first, last, step)
+triple in Redis's simplest form (``begin_search index`` + ``find_keys range``);
+their access flags are derived from the command's read/write flags.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import errors
+from ..errors import CommandError
+from ..glob import compile_glob
+from ..protocol.writer import Map, Set, Status
+from .registry import COMMANDS, Command, all_commands, command, container
+
+# Redis's ACL category table order; COMMAND INFO lists categories in this order.
+ACL_ORDER = [
+    "@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string", "@bitmap",
+    "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin", "@fast", "@slow", "@blocking",
+    "@dangerous", "@connection", "@transaction", "@scripting",
+]
+_ACL_RANK = {c: i for i, c in enumerate(ACL_ORDER)}
+
+
+def acl_categories(cmd: Command) -> list[str]:
+    return sorted(cmd.acl_categories(), key=lambda c: _ACL_RANK.get(c, 99))
+
+
+def _key_spec_flags(cmd: Command) -> list[Status]:
+    if "write" in cmd.flags:
+        return [Status("RW"), Status("update")]
+    return [Status("RO"), Status("access")]
+
+
+def key_specs(cmd: Command) -> list[Any]:
+    if cmd.first_key <= 0:
+        return []
+    last = cmd.last_key
+    lastkey = last - cmd.first_key if last >= 0 else last
+    return [Map([
+        b"flags", Set(_key_spec_flags(cmd)),
+        b"begin_search", Map([b"type", b"index", b"spec", Map([b"index", cmd.first_key])]),
+        b"find_keys", Map([b"type", b"range", b"spec", Map([
+            b"lastkey", lastkey, b"keystep", cmd.step or 1, b"limit", 0])]),
+    ])]
+
+
+def command_info(cmd: Command) -> list[Any]:
+    return [
+        cmd.name.encode(),
+        cmd.arity,
+        Set([Status(f) for f in sorted(cmd.flags, key=_FLAG_ORDER.index) if f in _FLAG_ORDER]),
+        cmd.first_key,
+        cmd.last_key,
+        cmd.step,
+        Set([Status(c) for c in acl_categories(cmd)]),
+        Set([t.encode() for t in cmd.tips]),
+        Set(key_specs(cmd)),
+        [command_info(s) for s in cmd.subcommands.values()],
+    ]
+
+
+# Redis prints command flags in its own table order.
+_FLAG_ORDER = [
+    "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking",
+    "loading", "stale", "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth",
+    "may_replicate", "sentinel", "only_sentinel", "no_mandatory_keys", "protected",
+    "module_getkeys", "module_no_cluster", "no_async_loading", "no_multi", "movablekeys",
+    "allow_busy",
+]
+
+
+def command_docs(cmd: Command) -> Map:
+    doc = Map([
+        b"summary", (cmd.summary or cmd.name.replace("|", " ").upper()).encode(),
+        b"since", cmd.since.encode(),
+        b"group", cmd.group.encode(),
+        b"complexity", (cmd.complexity or ("Depends on subcommand." if cmd.subcommands else "O(1)")).encode(),
+    ])
+    if cmd.subcommands:
+        sub = Map()
+        for s in cmd.subcommands.values():
+            sub += [s.name.encode(), command_docs(s)]
+        doc += [b"subcommands", sub]
+    return doc
+
+
+container("command", group="server", since="2.8.13", summary="Get array of Redis command details")
+# COMMAND with no subcommand is valid too: the container handles it below.
+COMMANDS[b"command"].arity = -1
+
+
+def _command_all(c: Any, argv: list[bytes]) -> Any:
+    return [command_info(cmd) for cmd in all_commands()]
+
+
+COMMANDS[b"command"].handler = _command_all
+
+
+@command("command|count", 2, "loading stale", group="server", since="2.8.13")
+def command_count(c: Any, argv: list[bytes]) -> Any:
+    return len(all_commands())
+
+
+@command("command|info", -2, "loading stale", group="server", since="2.8.13")
+def command_info_(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) == 2:
+        return _command_all(c, argv)
+    out = []
+    for name in argv[2:]:
+        cmd = _find(name)
+        out.append(command_info(cmd) if cmd is not None else None)
+    return out
+
+
+@command("command|docs", -2, "loading stale", group="server", since="7.0.0")
+def command_docs_(c: Any, argv: list[bytes]) -> Any:
+    out = Map()
+    cmds = all_commands() if len(argv) == 2 else [x for x in map(_find, argv[2:]) if x is not None]
+    for cmd in cmds:
+        out += [cmd.name.encode(), command_docs(cmd)]
+    return out
+
+
+@command("command|list", -2, "loading stale", group="server", since="7.0.0")
+def command_list(c: Any, argv: list[bytes]) -> Any:
+    names = []
+    for cmd in all_commands():
+        names.append(cmd)
+        names.extend(cmd.subcommands.values())
+    if len(argv) > 2:
+        if len(argv) != 5 or argv[2].lower() != b"filterby":
+            raise CommandError(errors.SYNTAX)
+        kind, arg = argv[3].lower(), argv[4]
+        if kind == b"module":
+            names = []  # no modules
+        elif kind == b"aclcat":
+            cat = "@" + arg.decode("latin-1").lower()
+            names = [x for x in names if cat in x.acl_categories()]
+        elif kind == b"pattern":
+            match = compile_glob(arg, True)
+            names = [x for x in names if match(x.name.encode())]
+        else:
+            raise CommandError(errors.SYNTAX)
+    return [x.name.encode() for x in names]
+
+
+def _getkeys(argv: list[bytes]) -> tuple[Command, list[int]]:
+    cmd = _find(argv[2]) if b"|" not in argv[2] else None
+    if cmd is None:
+        raise CommandError("ERR Invalid command specified")
+    args = argv[2:]
+    if cmd.subcommands and len(args) > 1:
+        cmd = cmd.subcommands.get(args[1].lower(), cmd)
+    if cmd.first_key <= 0 and cmd.getkeys is None:
+        raise CommandError("ERR The command has no key arguments")
+    a = cmd.arity
+    if (a > 0 and len(args) != a) or len(args) < -a:
+        raise CommandError("ERR Invalid number of arguments specified for command")
+    idx = cmd.key_indexes(args)
+    if not idx:
+        raise CommandError("ERR The command has no key arguments")
+    return cmd, idx
+
+
+@command("command|getkeys", -4, "loading stale", group="server", since="2.8.13")
+def command_getkeys(c: Any, argv: list[bytes]) -> Any:
+    _, idx = _getkeys(argv)
+    return [argv[2 + i] for i in idx]
+
+
+@command("command|getkeysandflags", -4, "loading stale", group="server", since="7.0.0")
+def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:
+    cmd, idx = _getkeys(argv)
+    flags = Set(_key_spec_flags(cmd))
+    return [[argv[2 + i], flags] for i in idx]
+
+
+@command("command|help", 2, "loading stale", group="server", since="5.0.0")
+def command_help(c: Any, argv: list[bytes]) -> Any:
+    lines = [
+        "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "(no subcommand)",
+        "    Return details about all Redis commands.",
+        "COUNT",
+        "    Return the total number of commands in this Redis server.",
+        "LIST",
+        "    Return a list of all commands in this Redis server.",
+        "INFO [<command-name> ...]",
+        "    Return details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "DOCS [<command-name> ...]",
+        "    Return documentation details about multiple Redis commands.",
+        "    If no command names are given, documentation details for all",
+        "    commands are returned.",
+        "GETKEYS <full-command>",
+        "    Return the keys from a full Redis command.",
+        "GETKEYSANDFLAGS <full-command>",
+        "    Return the keys and the access flags from a full Redis command.",
+        "HELP",
+        "    Prints this help.",
+    ]
+    return [Status(x) for x in lines]
+
+
+def _find(name: bytes) -> Command | None:
+    low = name.lower()
+    if b"|" in low:
+        parent, sub = low.split(b"|", 1)
+        p = COMMANDS.get(parent)
+        return p.subcommands.get(sub) if p is not None else None
+    return COMMANDS.get(low)
