@@ -14,6 +14,8 @@ Fixtures:
 - ``raw``: ``raw(b"PING\\r\\n") -> bytes``: exact reply bytes, for byte-level checks.
 - ``pair``: (crabcache_client, redis_client) for differential tests.
 - ``config_restore``: CONFIG SET through it and the old value comes back after the test.
+- ``spawn``: ``spawn("crabcache" | "redis", ["--requirepass", "x"])`` for a dedicated server;
+  ``SERVERS`` (module global) lists the names to parametrize over.
 
 Set ``CRABCACHE_COMPAT_ONLY=crabcache`` (or ``redis``) to run one side only.
 In CI (``CI`` set) a missing ``redis-server`` is an error, not a silent skip.
@@ -93,7 +95,7 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes], logfile: str) -> None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 s.sendall(b"PING\r\n")
-                if s.recv(64).startswith(b"+PONG"):
+                if s.recv(64)[:1] in (b"+", b"-"):  # -NOAUTH also means "up"
                     return
         except OSError:
             time.sleep(0.05)
@@ -144,6 +146,21 @@ def endpoints() -> Iterator[dict[str, Endpoint]]:
     eps = {n: start(n) for n in SERVERS}
     yield eps
     for ep in eps.values():
+        stop(ep)
+
+
+@pytest.fixture(scope="session")
+def spawn() -> Iterator[Callable[..., Endpoint]]:
+    """``spawn(name, extra_args)`` starts a dedicated server (stopped at session end)."""
+    started: list[Endpoint] = []
+
+    def _spawn(name: str, extra: list[str] | None = None) -> Endpoint:
+        ep = start(name, extra)
+        started.append(ep)
+        return ep
+
+    yield _spawn
+    for ep in started:
         stop(ep)
 
 

@@ -79,7 +79,7 @@ def hello(c: Any, argv: list[bytes]) -> Any:
             raise CommandError("ERR Syntax error in HELLO option '%s'" % argv[i].decode("latin-1"))
     if not c.authenticated:
         raise CommandError("NOAUTH HELLO must be called with the client already authenticated, "
-                           "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to "
+                           "otherwise the HELLO AUTH <user> <pass> option can be used to "
                            "authenticate the client and select the RESP protocol version at the "
                            "same time")
     if setname is not None:
