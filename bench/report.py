@@ -209,6 +209,11 @@ def _num(x: float | None, fmt: str = "%.0f") -> str:
     return fmt % x
 
 
+def _short(text: str, limit: int = 100) -> str:
+    text = text.replace("`", "'").replace("|", "/")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _cell(s: Summary, server: str, attr: str, fmt: str) -> str:
     st = s.stats.get(server)
     if s.errors.get(server) and st is None:
@@ -237,7 +242,7 @@ def markdown(summaries: list[Summary], mem: list[MemResult], startup: list[Start
         errs = [(s.job.label, srv, e) for s in summaries for srv, e in s.errors.items() if e]
         if errs:
             lines += ["", "Errors:", ""]
-            lines += ["- %s on %s: `%s`" % e for e in errs]
+            lines += ["- %s on %s: `%s`" % (label, srv, _short(e)) for label, srv, e in errs]
     if mem:
         lines += ["", "## Memory (RSS after loading; bytes per item = RSS growth / items)", "",
                   "| Case | CrabCache RSS | Redis RSS | Ratio | CC bytes/item | Redis bytes/item |",
@@ -263,7 +268,7 @@ def markdown(summaries: list[Summary], mem: list[MemResult], startup: list[Start
                 case, n, rss(a), rss(b), _fmt_ratio(ratio), bpi(a), bpi(b)))
         merrs = [r for r in mem if r.error]
         if merrs:
-            lines += [""] + ["- %s %s: `%s`" % (r.server, r.case, r.error) for r in merrs]
+            lines += [""] + ["- %s %s: `%s`" % (r.server, r.case, _short(r.error or "")) for r in merrs]
     if startup:
         lines += ["", "## Start-up (exec to first PONG; median)", "", "| What | Median ms | Runs |", "|---|---:|---:|"]
         for r in startup:
