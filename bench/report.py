@@ -46,9 +46,9 @@ class Summary:
     stats: dict[str, Stat | None] = field(default_factory=dict)
     errors: dict[str, str | None] = field(default_factory=dict)
 
-    def ratio(self) -> float | None:
-        """CrabCache requests/s over Redis's (None if either has no number)."""
-        a, b = self.stats.get("crabcache"), self.stats.get("redis")
+    def ratio(self, server: str = "crabcache", over: str = "redis") -> float | None:
+        """``server``'s requests/s over ``over``'s (None if either has no number)."""
+        a, b = self.stats.get(server), self.stats.get(over)
         if a is None or b is None or not b.rps:
             return None
         return a.rps / b.rps
@@ -229,6 +229,15 @@ def markdown(summaries: list[Summary], mem: list[MemResult], startup: list[Start
     lines += ["", "## Targets", "", "| Target | Measured | Met |", "|---|---|---|"]
     for t in targets:
         lines.append("| %s | %s | %s |" % (t.name, t.value, {True: "yes", False: "**no**", None: "-"}[t.met]))
+    if any(s.stats.get("baseline") for s in summaries):
+        lines += ["", "## CrabCache against the baseline build (same run)", "",
+                  "| Test | CrabCache rps | Baseline rps | CrabCache/Baseline | CrabCache/Redis | Baseline/Redis |",
+                  "|---|---:|---:|---:|---:|---:|"]
+        for s in summaries:
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                s.job.label, _cell(s, "crabcache", "rps", "%.0f"), _cell(s, "baseline", "rps", "%.0f"),
+                _fmt_ratio(s.ratio("crabcache", "baseline")), _fmt_ratio(s.ratio()),
+                _fmt_ratio(s.ratio("baseline", "redis"))))
     if summaries:
         lines += ["", "## Requests/s and latency (median over rounds; latency in ms)", "",
                   "| Test | CrabCache rps | Redis rps | Ratio | CC p50 | Redis p50 | CC p99 | Redis p99 |",

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from . import chart, memory, rb, report, startup, suites
-from .servers import Client, ServerProc, find_tool, machine, raise_fd_limit, versions
+from .servers import Client, ServerProc, export_commit, find_tool, machine, raise_fd_limit, versions
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
@@ -72,6 +72,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per redis-benchmark run")
     p.add_argument("--out", help="results directory (default bench/results/<timestamp>)")
     p.add_argument("--note", default="", help="free text for the report (e.g. 'machine shared')")
+    p.add_argument("--baseline", metavar="COMMIT",
+                   help="also run CrabCache as of this git commit, as a third server in the same "
+                        "alternation, to measure a change (e.g. --baseline HEAD~1)")
     a = p.parse_args(argv)
     q = a.quick
     a.rounds = a.rounds or (1 if q else 3)
@@ -94,16 +97,24 @@ class Bench:
         self.servers: dict[str, ServerProc] = {}
         self.idle_procs: list[Any] = []
         self.idle_now = 0
+        self.kinds = list(report.SERVERS)
+        self.baseline_src: str | None = None
+        if args.baseline:
+            self.baseline_src = export_commit(args.baseline, os.path.join(workdir, "baseline-src"))
+            self.kinds.append("baseline")
 
     def start_servers(self) -> None:
-        for kind in report.SERVERS:
+        for kind in self.kinds:
             self.restart(kind)
 
     def restart(self, kind: str) -> None:
         old = self.servers.get(kind)
         if old is not None:
             old.stop()
-        srv = ServerProc(kind, self.workdir, maxclients=self.args.idle + 1100)
+        if kind == "baseline":
+            srv = ServerProc("crabcache", self.workdir, maxclients=self.args.idle + 1100, src=self.baseline_src)
+        else:
+            srv = ServerProc(kind, self.workdir, maxclients=self.args.idle + 1100)
         srv.start()
         self.servers[kind] = srv
 
@@ -158,7 +169,7 @@ class Bench:
                 self.flushall()
             idle_err = self.set_idle(job.idle) if job.idle else None
             for rnd in range(self.args.rounds):
-                for kind in report.SERVERS:  # A B A B ...
+                for kind in self.kinds:  # A B A B ...
                     srv = self.servers[kind]
                     prog.step("%s | %s | round %d/%d" % (kind, job.label, rnd + 1, self.args.rounds))
                     if idle_err:
@@ -173,6 +184,25 @@ class Bench:
                     samples.append(report.Sample(job, kind, rnd, row, err))
         self.set_idle(0)
         return samples
+
+
+def _describe(commit: str) -> str:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "log", "-1", "--format=%h %s", commit], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def _dirty() -> bool:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "crabcache"], timeout=10).returncode == 1
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
                 suites.Job(j.suite, j.test, j.clients, max(args.requests, j.clients * 5)) for j in jobs]
     n_mem = len(memory.CASES) * 2 if "memory" in args.suite_list else 0
     n_start = args.startup_runs if "startup" in args.suite_list else 0
-    prog = Progress(len(jobs) * args.rounds * 2 + n_mem + n_start)
+    prog = Progress(len(jobs) * args.rounds * (3 if args.baseline else 2) + n_mem + n_start)
     out = args.out or os.path.join(RESULTS, time.strftime("%Y%m%d-%H%M%S"))
     os.makedirs(out, exist_ok=True)
     meta: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z")}
@@ -203,11 +233,18 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds, args.requests, args.idle, args.mem_keys, ", quick" if args.quick else "")
     if args.note:
         meta["note"] = args.note
+    meta["crabcache"] = _describe("HEAD") + (" + uncommitted changes" if _dirty() else "")
+    if args.baseline:
+        meta["baseline"] = "CrabCache at %s (%s)" % (args.baseline, _describe(args.baseline))
     workdir = tempfile.mkdtemp(prefix="crabbench-")
     samples: list[report.Sample] = []
     mem: list[memory.MemResult] = []
     st: list[startup.StartupResult] = []
-    bench = Bench(args, workdir, tool)
+    try:
+        bench = Bench(args, workdir, tool)
+    except Exception as e:
+        print("cannot prepare the baseline %s: %s" % (args.baseline, e), file=sys.stderr)
+        return 2
     try:
         if jobs:
             bench.start_servers()

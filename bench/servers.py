@@ -145,12 +145,21 @@ class ServerProc:
     """One server process under test (``kind`` is "crabcache" or "redis")."""
 
     def __init__(self, kind: str, workdir: str, maxclients: int = 11000,
-                 port: int | None = None, extra: list[str] | None = None) -> None:
+                 port: int | None = None, extra: list[str] | None = None, src: str | None = None) -> None:
+        """``src``: run CrabCache from this source tree (PYTHONPATH) instead of the installed one."""
         self.kind = kind
         self.port = port or free_port()
         self.workdir = os.path.join(workdir, "%s-%d" % (kind, self.port))
         os.makedirs(self.workdir, exist_ok=True)
-        base = crabcache_cmd() if kind == "crabcache" else [find_tool("redis-server") or "redis-server"]
+        self.env: dict[str, str] | None = None
+        if kind == "redis":
+            base = [find_tool("redis-server") or "redis-server"]
+        elif src:
+            base = [sys.executable, "-m", "crabcache"]
+            # PYTHONPATH comes before the editable install's finder on sys.meta_path.
+            self.env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
+        else:
+            base = crabcache_cmd()
         self.argv = base + common_args(self.port, self.workdir, maxclients) + list(extra or [])
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = os.path.join(self.workdir, "server.log")
@@ -166,7 +175,7 @@ class ServerProc:
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=self.workdir, start_new_session=True,
+            cwd=self.workdir, start_new_session=True, env=self.env,
         )
         log.close()
         deadline = t0 + timeout
@@ -228,6 +237,15 @@ def _try_ping(port: int) -> bool:
         return False
     finally:
         s.close()
+
+
+def export_commit(commit: str, dest: str, repo: str = ".") -> str:
+    """Unpack ``git archive commit`` into ``dest`` (a baseline CrabCache to compare with)."""
+    os.makedirs(dest, exist_ok=True)
+    archive = subprocess.run(["git", "-C", repo, "archive", commit, "crabcache"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", dest], input=archive, check=True)
+    return dest
 
 
 def versions() -> dict[str, str]:

@@ -123,17 +123,20 @@ class RequestReader:
                 out.append(r)
         except hiredis.ProtocolError:
             return self._reparse(data)
-        if out:
-            last = out[-1]
-            if last and data.endswith(last[-1] + b"\r\n") and _encoded_size(last) <= len(data):
-                # Cheap boundary check passed; confirm exactly by size.
-                total = 0
-                for c in out:
-                    total += 5 if c is None else _encoded_size(c)
-                if total == len(data):
-                    return [c for c in out if c] if None in out or [] in out else out
-            elif last == [] and data.endswith(b"*0\r\n"):
-                return [c for c in out if c]
+        if not hr.has_data():
+            # hiredis consumed the whole read, but it may still sit inside an
+            # unfinished request (after a lone "*", or between the arguments
+            # of an array).  Probe with an empty request: only at a request
+            # boundary does it come back as exactly [] -- inside a request it
+            # becomes an argument, an error or an incomplete read, and the
+            # reader is replaced below anyway.  Cheaper than summing sizes.
+            hr.feed(b"*0\r\n")
+            try:
+                probe = hr.gets()
+            except hiredis.ProtocolError:
+                probe = None
+            if type(probe) is list and not probe:
+                return [c for c in out if c] if None in out or [] in out else out
         # The read ended inside a request: keep the tail for the exact path.
         consumed = 0
         for c in out:

@@ -1,0 +1,83 @@
+"""Per-command CPU cost of the hot path without sockets (reader -> execute -> encode).
+
+Mirrors the body of ``Connection._read_loop`` for one read: ``reader.feed``,
+``dispatch.execute`` per command, encode, join.  Best of several repeats, in
+ns per command, so a shared machine disturbs it less than a socket benchmark.
+Use it to compare hot-path changes quickly; confirm with ``python -m bench``.
+
+Run: ``python -m bench.experiments.hotpath [--repeat 5] [--count 100000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from crabcache import commands  # noqa: F401  (registers every command)
+from crabcache.dispatch import execute
+from crabcache.protocol.reader import RequestReader
+from crabcache.protocol.writer import Status, _ENCODERS, _fallback
+from crabcache.server.session import Session
+from crabcache.server.state import Server
+
+
+def enc(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def one_read(reader: RequestReader, session: Session, data: bytes) -> bytes:
+    # The same steps as Connection._read_loop (kept in step with it by hand).
+    out: list[bytes] = []
+    for argv in reader.feed(data):
+        r = execute(session, argv)
+        t = type(r)
+        if t is Status:
+            chunk = r.raw
+        elif t is bytes:
+            chunk = b"$%d\r\n%s\r\n" % (len(r), r)
+        else:
+            e: list[bytes] = []
+            _ENCODERS.get(t, _fallback)(r, e, session.resp3)
+            chunk = b"".join(e) if len(e) != 1 else e[0]
+        out.append(chunk)
+    return b"".join(out) if len(out) > 1 else out[0]
+
+
+CASES = {
+    "PING": [enc(b"PING")],
+    "GET": [enc(b"GET", b"key:__rand_int__")],
+    "SET": [enc(b"SET", b"key:__rand_int__", b"xxx")],
+    "INCR": [enc(b"INCR", b"counter:__rand_int__")],
+    "GET x16": [enc(b"GET", b"key:__rand_int__") * 16],
+    "SET x16": [enc(b"SET", b"key:__rand_int__", b"xxx") * 16],
+}
+
+
+def measure(name: str, payloads: list[bytes], count: int, repeat: int) -> float:
+    server = Server()
+    session = Session(server)
+    reader = RequestReader()
+    ncmd = sum(len(RequestReader().feed(p)) for p in payloads)
+    one_read(reader, session, enc(b"SET", b"key:__rand_int__", b"xxx"))
+    iters = max(1, count // ncmd)
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter_ns()
+        for _ in range(iters):
+            for p in payloads:
+                one_read(reader, session, p)
+        best = min(best, (time.perf_counter_ns() - t0) / (iters * ncmd))
+    return best
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.experiments.hotpath")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--count", type=int, default=100000)
+    a = p.parse_args()
+    for name, payloads in CASES.items():
+        print("%-8s %7.0f ns/command" % (name, measure(name, payloads, a.count, a.repeat)))
+
+
+if __name__ == "__main__":
+    main()
