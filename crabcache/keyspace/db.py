@@ -103,6 +103,10 @@ class Database:
         d[key] = value
         if self.watchers or self.server.tracking_on:
             self.modified(key)
+        if self.blocking and key in self.blocking:
+            # Redis's dbAdd signals a (re)created key as ready: whoever stores a
+            # list or zset (push, RENAME, RESTORE, SMOVE ...) wakes its waiters.
+            self.server.ready_keys.append((self, key))
 
     def replace_value(self, key: bytes, value: Any) -> None:
         """Swap the value object of an existing key, keeping its TTL (in-place style)."""
