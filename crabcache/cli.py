@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> None:
                 "Warning: no config file specified, using the default config. "
                 "In order to specify a config file use crabcache-server /path/to/crabcache.conf")
     server = Server(config)
+    server.hooks["log"] = log
+    from .persistence.snapshot import load_at_startup
+
+    if not load_at_startup(server):  # dir/dbfilename, as Redis's loadDataFromDisk
+        sys.exit(1)
     if config["pidfile"]:
         with open(config["pidfile"], "w") as f:
             import os

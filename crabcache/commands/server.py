@@ -135,12 +135,15 @@ def _persistence(s: Any) -> list[str]:
     return [
         "loading:0",
         "async_loading:0",
-        "rdb_changes_since_last_save:%d" % s.dirty,
-        "rdb_bgsave_in_progress:0",
-        "rdb_last_save_time:%d" % s.lastsave,
-        "rdb_last_bgsave_status:ok",
-        "rdb_last_bgsave_time_sec:-1",
-        "rdb_current_bgsave_time_sec:-1",
+        # The rdb_* fields come from persistence.snapshot when it is loaded.
+        *(s.hooks["info_rdb"]() if "info_rdb" in s.hooks else [
+            "rdb_changes_since_last_save:%d" % s.dirty,
+            "rdb_bgsave_in_progress:0",
+            "rdb_last_save_time:%d" % s.lastsave,
+            "rdb_last_bgsave_status:ok",
+            "rdb_last_bgsave_time_sec:-1",
+            "rdb_current_bgsave_time_sec:-1",
+        ]),
         "aof_enabled:0",
         "aof_rewrite_in_progress:0",
         "aof_rewrite_scheduled:0",
@@ -169,8 +172,8 @@ def _stats(s: Any) -> list[str]:
         "pubsub_channels:%d" % pubsub[0],
         "pubsub_patterns:%d" % pubsub[1],
         "pubsubshard_channels:%d" % pubsub[2],
-        "latest_fork_usec:0",
-        "total_forks:0",
+        "latest_fork_usec:%d" % getattr(s.hooks.get("rdb_state"), "latest_fork_usec", 0),
+        "total_forks:%d" % getattr(s.hooks.get("rdb_state"), "total_forks", 0),
         "tracking_total_keys:0",
         "tracking_total_items:0",
         "tracking_total_prefixes:0",
@@ -298,6 +301,8 @@ def flushall(c: Any, argv: list[bytes]) -> Any:
     for db in c.server.dbs:
         c.server.dirty += db.flush()
     c.server.dirty += 1
+    for fn in c.server.hooks.get("flushall", ()):  # e.g. rewrite dump.rdb when save points are set
+        fn()
     return OK
 
 

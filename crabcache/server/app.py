@@ -178,6 +178,7 @@ async def serve(
         running._stop.set()
 
     server.shutdown_requested = request_shutdown
+    server.hooks.setdefault("log", log)  # for modules that log outside a request (BGSAVE ...)
     log.notice("Running mode=standalone, port=%d." % server.tcp_port)
     try:
         async with trio.open_nursery() as root:
