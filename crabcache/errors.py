@@ -158,3 +158,52 @@ UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 
 def at_least_one_key(name: str) -> CommandError:
     return CommandError("ERR at least 1 input key is needed for '%s' command" % name)
+
+
+# --- transactions, pub/sub, tracking, introspection (issue 5) --------------------
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+NOT_IN_MULTI = "ERR Command not allowed inside a transaction"
+SSUBSCRIBE_DENY_BLOCKING = "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"
+MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
+TRACKING_REDIRECT_TWICE = "ERR A client can only redirect to a single other client"
+TRACKING_REDIRECT_MISSING = "ERR The client ID you want redirect to does not exist"
+TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled"
+TRACKING_SWITCH_BCAST = (
+    "ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+    "and then re-enabling it with a different mode."
+)
+TRACKING_BCAST_OPTIN = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+TRACKING_OPTIN_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+TRACKING_SWITCH_OPT = (
+    "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+    "and then re-enabling it with a different mode."
+)
+CACHING_NOT_TRACKING = (
+    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+    "OPTOUT mode enabled"
+)
+CACHING_YES = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+CACHING_NO = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
+PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"
+
+
+def subcommand_syntax(argv: list[bytes]) -> CommandError:
+    """addReplySubcommandSyntaxError: a known subcommand with the wrong arguments."""
+    return CommandError(
+        "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+        % (_show(argv[1][:128]), _show(argv[0]).upper())
+    )
+
+
+def prefix_overlap(prefix: bytes, other: bytes, existing: bool) -> CommandError:
+    return CommandError(
+        "ERR Prefix '%s' overlaps with %s prefix '%s'. Prefixes for a single client must not overlap."
+        % (_show(prefix), "an existing" if existing else "another provided", _show(other))
+    )
