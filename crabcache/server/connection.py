@@ -2,10 +2,11 @@
 
 Hot path (one iteration per read):
 
-1. ``await wait_readable(sock)`` -- the only await on the way, and the
-   fairness point: every client gets one read per turn, however fast it
-   pipelines.
-2. ``sock.recv`` up to 64 KiB (non-blocking: the socket is known readable).
+1. ``sock.recv`` up to 64 KiB, non-blocking; only if nothing is there,
+   ``await wait_readable(sock)`` and try again.  Under load the next request
+   is usually waiting, so this skips trio's epoll re-registration.
+2. After each read has been answered, ``await checkpoint()``: the fairness
+   point -- every client gets one read per turn, however fast it pipelines.
 3. The reader turns it into argument lists; ``dispatch.execute`` runs each,
    and each reply is encoded into one list.
 4. ``write(b"".join(out))`` tries one non-blocking ``send``.  Only if the
@@ -175,12 +176,15 @@ class Connection:
         reader = self.reader
         stats = server.stats
         wait_readable = trio.lowlevel.wait_readable
+        checkpoint = trio.lowlevel.checkpoint
         encoders = _ENCODERS
         while True:
-            await wait_readable(sock)
+            # Eager read: under load the next request is usually there already,
+            # which saves trio's epoll re-registration and wait.
             try:
                 data = sock.recv(READ_SIZE)
             except BlockingIOError:
+                await wait_readable(sock)
                 continue
             if not data:
                 return
@@ -200,7 +204,7 @@ class Connection:
                         if out:
                             self.write(b"".join(out))
                             out = []
-                        r = await r.wait()
+                        r = await self._wait_deferred(r)
                         enc: list[bytes] = []
                         encoders.get(type(r), _fallback)(r, enc, session.resp3)
                         chunk = b"".join(enc)
@@ -231,6 +235,40 @@ class Connection:
                 reader.unauthenticated = False
             if self.outq_bytes > BACKPRESSURE:
                 await self._wait_drained()
+            else:
+                await checkpoint()  # fairness: every client gets one read per turn
+
+    async def _wait_deferred(self, deferred: Deferred) -> Any:
+        """Await a parked command (BLPOP, WAIT ...) while still noticing a hang-up.
+
+        Redis keeps reading a blocked client's socket, so a client that
+        disconnects while blocked is freed at once and leaves no trace (its
+        place in BLPOP queues goes).  We watch for EOF alongside the wait;
+        on EOF ``kill`` cancels the read loop, and with it the wait.
+        """
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._watch_hangup)
+            r = await deferred.wait()
+            nursery.cancel_scope.cancel()
+        return r
+
+    async def _watch_hangup(self) -> None:
+        sock = self.sock
+        while True:
+            await trio.lowlevel.wait_readable(sock)
+            try:
+                data = sock.recv(1, socket.MSG_PEEK)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                self.kill()
+                return
+            # Pipelined commands arrived: they stay in the kernel buffer for
+            # the read loop.  The socket now stays readable, so stop watching
+            # (a hang-up is then noticed when the wait ends).
+            await trio.sleep_forever()
 
     def _reply_mode_skip(self, chunk: bytes, out: list[bytes]) -> None:
         # CLIENT REPLY OFF drops replies; SKIP drops only the next one.  The
