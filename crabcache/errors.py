@@ -207,3 +207,80 @@ def prefix_overlap(prefix: bytes, other: bytes, existing: bool) -> CommandError:
         "ERR Prefix '%s' overlaps with %s prefix '%s'. Prefixes for a single client must not overlap."
         % (_show(prefix), "an existing" if existing else "another provided", _show(other))
     )
+
+
+# --- streams ---------------------------------------------------------------------
+STREAM_ID_INVALID = "ERR Invalid stream ID specified as stream command argument"
+XADD_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0"
+XADD_ID_TOO_SMALL = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+XADD_EXHAUSTED = "ERR The stream has exhausted the last possible ID, unable to add more items"
+XADD_TOO_LARGE = "ERR Elements are too large to be stored"
+STREAM_MAXLEN_AND_MINID = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+STREAM_MAXLEN_NEGATIVE = "ERR The MAXLEN argument must be >= 0."
+STREAM_LIMIT_NEGATIVE = "ERR The LIMIT argument must be >= 0."
+STREAM_LIMIT_NO_STRATEGY = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+STREAM_LIMIT_NO_APPROX = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+XTRIM_NO_STRATEGY = "ERR syntax error, XTRIM must be called with a trimming strategy"
+STREAM_INVALID_START = "ERR invalid start ID for the interval"
+STREAM_INVALID_END = "ERR invalid end ID for the interval"
+# Redis 7.0 names XREAD and '$' here even when XREADGROUP was called.
+XREAD_UNBALANCED = (
+    "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+)
+XREAD_GROUP_OPTION = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+XREAD_NOACK_OPTION = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+XREADGROUP_NO_GROUP = "ERR Missing GROUP option for XREADGROUP"
+XREADGROUP_DOLLAR = (
+    "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of "
+    "this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would "
+    "just return an empty result set."
+)
+XREAD_GT = (
+    "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
+    "<consumer> option."
+)
+TIMEOUT_OUT_OF_RANGE = "ERR timeout is out of range"
+NOGROUP_BLOCKED = "NOGROUP the consumer group this client was blocked on no longer exists"
+UNBLOCKED_STREAM_GONE = "UNBLOCKED the stream key no longer exists"
+XGROUP_KEY_MISSING = (
+    "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to "
+    "use the MKSTREAM option to create an empty stream automatically."
+)
+BUSYGROUP = "BUSYGROUP Consumer Group name already exists"
+ENTRIESREAD_RANGE = "ERR value for ENTRIESREAD must be positive or -1"
+XCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XCLAIM"
+XCLAIM_IDLE = "ERR Invalid IDLE option argument for XCLAIM"
+XCLAIM_TIME = "ERR Invalid TIME option argument for XCLAIM"
+XCLAIM_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+XAUTOCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+XAUTOCLAIM_COUNT = "ERR COUNT must be > 0"
+XSETID_ENTRIES_ADDED = "ERR entries_added must be positive"
+XSETID_BELOW_GIVEN_MAXDELETED = (
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+)
+XSETID_BELOW_MAXDELETED = "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
+XSETID_BELOW_TOP = "ERR The ID specified in XSETID is smaller than the target stream top item"
+XSETID_ADDED_BELOW_LENGTH = (
+    "ERR The entries_added specified in XSETID is smaller than the target stream length"
+)
+
+
+def nogroup_xreadgroup(key: bytes, group: bytes) -> CommandError:
+    return CommandError(
+        "NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with GROUP option"
+        % (_show(key), _show(group))
+    )
+
+
+def nogroup_key_or_group(key: bytes, group: bytes) -> CommandError:
+    return CommandError("NOGROUP No such key '%s' or consumer group '%s'" % (_show(key), _show(group)))
+
+
+def nogroup_for_key(group: bytes, key: bytes) -> CommandError:
+    return CommandError(
+        "NOGROUP No such consumer group '%s' for key name '%s'" % (_show(group), _show(key))
+    )
+
+
+def xclaim_option(opt: bytes) -> CommandError:
+    return CommandError("ERR Unrecognized XCLAIM option '%s'" % _show(opt))
