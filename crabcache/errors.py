@@ -239,7 +239,6 @@ XREAD_GT = (
     "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
     "<consumer> option."
 )
-TIMEOUT_OUT_OF_RANGE = "ERR timeout is out of range"
 NOGROUP_BLOCKED = "NOGROUP the consumer group this client was blocked on no longer exists"
 UNBLOCKED_STREAM_GONE = "UNBLOCKED the stream key no longer exists"
 XGROUP_KEY_MISSING = (
@@ -284,3 +283,11 @@ def nogroup_for_key(group: bytes, key: bytes) -> CommandError:
 
 def xclaim_option(opt: bytes) -> CommandError:
     return CommandError("ERR Unrecognized XCLAIM option '%s'" % _show(opt))
+VALUE_OUT_OF_RANGE = "ERR value is out of range"
+
+
+def subcommand_syntax(sub: str, container: str) -> CommandError:
+    """addReplySubcommandSyntaxError: a known subcommand with the wrong arguments."""
+    return CommandError(
+        "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP." % (sub, container.upper())
+    )
