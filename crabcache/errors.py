@@ -239,6 +239,7 @@ XREAD_GT = (
     "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> "
     "<consumer> option."
 )
+TIMEOUT_OUT_OF_RANGE = "ERR timeout is out of range"
 NOGROUP_BLOCKED = "NOGROUP the consumer group this client was blocked on no longer exists"
 UNBLOCKED_STREAM_GONE = "UNBLOCKED the stream key no longer exists"
 XGROUP_KEY_MISSING = (
@@ -283,6 +284,8 @@ def nogroup_for_key(group: bytes, key: bytes) -> CommandError:
 
 def xclaim_option(opt: bytes) -> CommandError:
     return CommandError("ERR Unrecognized XCLAIM option '%s'" % _show(opt))
+
+
 VALUE_OUT_OF_RANGE = "ERR value is out of range"
 
 
