@@ -294,3 +294,39 @@ def subcommand_syntax(sub: str, container: str) -> CommandError:
     return CommandError(
         "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP." % (sub, container.upper())
     )
+
+
+# --- keyspace, strings, bitmaps (issue 3) -----------------------------------------
+DECR_OVERFLOW = "ERR decrement would overflow"
+OFFSET_RANGE = "ERR offset is out of range"
+SAME_OBJECT = "ERR source and destination objects are the same"
+EXPIRE_NX_CONFLICT = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_GT_LT_CONFLICT = "ERR GT and LT options at the same time are not compatible"
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+BITPOS_BIT = "ERR The bit argument must be 1 or 0."
+BITOP_NOT_ONE_KEY = "ERR BITOP NOT must be called with a single source key."
+BITFIELD_OVERFLOW_TYPE = "ERR Invalid OVERFLOW type specified"
+BITFIELD_TYPE = (
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+)
+BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
+LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
+LCS_IDX_AND_LEN = "ERR If you want both the length and indexes, please just use IDX."
+SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double"
+OBJECT_FREQ_NO_LFU = (
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that "
+    "when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+OBJECT_IDLETIME_LFU = (
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+
+
+def invalid_expire(fullname: str) -> CommandError:
+    return CommandError("ERR invalid expire time in '%s' command" % fullname)
+
+
+def unsupported_option(opt: bytes) -> CommandError:
+    return CommandError("ERR Unsupported option %s" % _show(opt))
