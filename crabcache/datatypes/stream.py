@@ -204,10 +204,12 @@ class Stream:
         return self.length
 
     # --- appending -----------------------------------------------------------------
-    def append(self, eid: int, fields: list[bytes], max_bytes: int, max_entries: int) -> None:
+    def append(self, eid: int, fields: list[bytes], max_bytes: int, max_entries: int,
+               size: int = -1) -> None:
         """Add an entry; the caller checked ``eid > last_id`` and the size limit.
 
-        ``max_bytes``/``max_entries`` are stream-node-max-bytes/-entries (0 = no limit).
+        ``max_bytes``/``max_entries`` are stream-node-max-bytes/-entries (0 = no
+        limit); ``size`` is the total length of ``fields`` if the caller has it.
         """
         node = self.nodes[-1] if self.nodes else None
         if node is not None:
@@ -217,7 +219,9 @@ class Stream:
             lp = node.nbytes + (2 if live < 128 else _int_size(live))
             dead = node.total - live
             lp += 2 if dead < 128 else _int_size(dead)
-            if lp + sum(map(len, fields)) >= max_bytes or (max_entries and node.total >= max_entries):
+            if size < 0:
+                size = sum(map(len, fields))
+            if lp + size >= max_bytes or (max_entries and node.total >= max_entries):
                 node = None
         if node is None:
             node = Node(eid, fields)
