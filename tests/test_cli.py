@@ -33,7 +33,8 @@ def test_config_file_rewrite_and_sigterm(tmp_path):
     port = free_port()
     conf = tmp_path / "crab.conf"
     conf.write_text("# my settings\nport %d\nbind 127.0.0.1\nhz 10\n" % port)
-    proc = subprocess.Popen([sys.executable, "-m", "crabcache", str(conf), "--loglevel", "notice"],
+    # --save "": SIGTERM with save points writes dump.rdb, and dir "" is the working tree.
+    proc = subprocess.Popen([sys.executable, "-m", "crabcache", str(conf), "--loglevel", "notice", "--save", ""],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_up(port, proc)

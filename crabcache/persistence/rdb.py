@@ -836,9 +836,11 @@ def load(data: Any, dbs: list[Any], now_ms: int, *, limits: Limits = DEFAULT_LIM
     r = Reader(data, 9)
     db = dbs[0] if dbs else None
     expire: int | None = None
+    string = r.string
+    byte = r.byte
     try:
         while True:
-            op = r.byte()
+            op = byte()
             if op == OP_EXPIRETIME_MS:
                 expire = int.from_bytes(r.take(8), "little")
                 continue
@@ -875,8 +877,8 @@ def load(data: Any, dbs: list[Any], now_ms: int, *, limits: Limits = DEFAULT_LIM
                 raise RDBError("The RDB file contains AUX module data I can't load: modules are not supported")
             if op == OP_EOF:
                 break
-            key = r.string()
-            value = read_value(r, op, limits)
+            key = string()
+            value = string() if op == T_STRING else read_value(r, op, limits)
             if expire is not None and expire < now_ms:
                 res.keys_expired += 1
             elif db is None:

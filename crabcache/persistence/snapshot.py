@@ -16,6 +16,12 @@ Rules of this module:
   points configured and not NOSAVE) after killing any running child.
 * Everything that changes server state runs on the trio thread; handlers
   call the synchronous functions here and never wait for a child.
+* Saves nobody asked for (save points, the save at shutdown, FLUSHALL's
+  rewrite) happen only when ``RdbState.autosave`` is on.  The
+  ``crabcache-server`` entry point turns it on; servers built in-process
+  (tests, embedding) leave it off, so a test never drops a dump.rdb into the
+  working directory (``dir`` defaults to it, as in Redis).  Explicit SAVE,
+  BGSAVE, SHUTDOWN SAVE and DEBUG RELOAD always write.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ class RdbState:
         self.keys_loaded = 0
         self.keys_expired = 0
         self.killed_on_purpose = False
+        self.autosave = False  # see the module rules
 
 
 def state(server: Server) -> RdbState:
@@ -300,6 +307,8 @@ def _cron(server: Server) -> None:
         if bgsave(server):
             st.scheduled = False
         return
+    if not st.autosave:
+        return
     for seconds, changes in server.config["save"]:
         if server.dirty >= changes and now - server.lastsave > seconds and retry_ok:
             log(server).notice("%d changes in %d seconds. Saving..." % (changes, seconds))
@@ -314,7 +323,7 @@ def _shutdown(server: Server, save_flag: bool | None) -> None:
     if st.child_pid is not None:
         lg.warning("There is a child saving an .rdb. Killing it!")
         kill_child(server)
-    if save_flag is True or (save_flag is None and server.config["save"]):
+    if save_flag is True or (save_flag is None and server.config["save"] and st.autosave):
         lg.notice("Saving the final RDB snapshot before exiting.")
         if not save(server):
             lg.warning("Error trying to save the DB, can't exit.")
@@ -325,7 +334,7 @@ def _flushall(server: Server) -> None:
     # dataset, so a restart doesn't bring the keys back.  Keeps the dirty count.
     if state(server).child_pid is not None:
         kill_child(server)
-    if server.config["save"]:
+    if server.config["save"] and state(server).autosave:
         dirty = server.dirty
         save(server)
         server.dirty = dirty

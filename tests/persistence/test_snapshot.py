@@ -33,12 +33,13 @@ class Recorder:
     warning = verbose = debug = notice
 
 
-def make(tmp_path, **cfg) -> tuple[Server, Session, Recorder]:
+def make(tmp_path, autosave: bool = True, **cfg) -> tuple[Server, Session, Recorder]:
     c = Config()
     c.values["dir"] = str(tmp_path)
     c.values["enable-debug-command"] = "yes"
     c.values.update({k.replace("_", "-"): v for k, v in cfg.items()})
     s = Server(c)
+    snapshot.state(s).autosave = autosave
     log = s.hooks["log"] = Recorder()
     return s, Session(s), log
 
@@ -188,6 +189,21 @@ def test_shutdown_kills_a_running_child(tmp_path, slow_child):
         fn(False)
     assert snapshot.state(s).child_pid is None
     assert "There is a child saving an .rdb. Killing it!" in log.lines
+
+
+def test_no_automatic_saves_unless_armed(tmp_path):
+    s, sess, log = make(tmp_path, autosave=False, save=[(1, 1)])
+    run(sess, b"SET", b"k", b"v")
+    s.lastsave = 0
+    for fn in s.hooks["cron"]:
+        fn()
+    for fn in s.hooks["shutdown"]:
+        fn(None)
+    run(sess, b"FLUSHALL")
+    assert os.listdir(tmp_path) == [] and snapshot.state(s).child_pid is None
+    for fn in s.hooks["shutdown"]:
+        fn(True)  # SHUTDOWN SAVE is explicit
+    assert os.listdir(tmp_path) == ["dump.rdb"]
 
 
 def test_flushall_rewrites_the_file_when_save_points_are_set(tmp_path):
