@@ -72,9 +72,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per redis-benchmark run")
     p.add_argument("--out", help="results directory (default bench/results/<timestamp>)")
     p.add_argument("--note", default="", help="free text for the report (e.g. 'machine shared')")
-    p.add_argument("--baseline", metavar="COMMIT",
-                   help="also run CrabCache as of this git commit, as a third server in the same "
-                        "alternation, to measure a change (e.g. --baseline HEAD~1)")
+    p.add_argument("--baseline", metavar="COMMIT|DIR",
+                   help="also run CrabCache as of this git commit (or from this source tree), as a third "
+                        "server in the same alternation, to measure a change (e.g. --baseline HEAD~1)")
+    p.add_argument("--src", metavar="COMMIT|DIR",
+                   help="run the main CrabCache from this commit or source tree instead of the installed one")
     a = p.parse_args(argv)
     q = a.quick
     a.rounds = a.rounds or (1 if q else 3)
@@ -99,9 +101,12 @@ class Bench:
         self.idle_now = 0
         self.kinds = list(report.SERVERS)
         self.baseline_src: str | None = None
+        self.main_src: str | None = None
         if args.baseline:
-            self.baseline_src = export_commit(args.baseline, os.path.join(workdir, "baseline-src"))
+            self.baseline_src = _source(args.baseline, os.path.join(workdir, "baseline-src"))
             self.kinds.append("baseline")
+        if args.src:
+            self.main_src = _source(args.src, os.path.join(workdir, "main-src"))
 
     def start_servers(self) -> None:
         for kind in self.kinds:
@@ -114,7 +119,8 @@ class Bench:
         if kind == "baseline":
             srv = ServerProc("crabcache", self.workdir, maxclients=self.args.idle + 1100, src=self.baseline_src)
         else:
-            srv = ServerProc(kind, self.workdir, maxclients=self.args.idle + 1100)
+            srv = ServerProc(kind, self.workdir, maxclients=self.args.idle + 1100,
+                             src=self.main_src if kind == "crabcache" else None)
         srv.start()
         self.servers[kind] = srv
 
@@ -186,7 +192,16 @@ class Bench:
         return samples
 
 
+def _source(spec: str, dest: str) -> str:
+    """A directory holding a ``crabcache`` package: ``spec`` itself, or that commit exported."""
+    if os.path.isdir(os.path.join(spec, "crabcache")):
+        return os.path.abspath(spec)
+    return export_commit(spec, dest)
+
+
 def _describe(commit: str) -> str:
+    if os.path.isdir(commit):
+        return "source tree"
     import subprocess
 
     try:
@@ -233,7 +248,10 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds, args.requests, args.idle, args.mem_keys, ", quick" if args.quick else "")
     if args.note:
         meta["note"] = args.note
-    meta["crabcache"] = _describe("HEAD") + (" + uncommitted changes" if _dirty() else "")
+    if args.src:
+        meta["crabcache"] = "%s (%s)" % (args.src, _describe(args.src))
+    else:
+        meta["crabcache"] = _describe("HEAD") + (" + uncommitted changes" if _dirty() else "")
     if args.baseline:
         meta["baseline"] = "CrabCache at %s (%s)" % (args.baseline, _describe(args.baseline))
     workdir = tempfile.mkdtemp(prefix="crabbench-")
