@@ -2,8 +2,9 @@
 
 Every check Redis's processCommand makes before running a command happens here,
 once, in Redis's order and with Redis's words: unknown command or subcommand,
-arity, authentication, OOM, RESP2 subscribed-mode restrictions, then MULTI
-queuing.  A rejection inside MULTI also marks the transaction so EXEC aborts.
+arity, authentication, OOM, RESP2 subscribed-mode restrictions, the gate
+(CLIENT PAUSE, MONITOR clients; absent otherwise), then MULTI queuing.  A
+rejection inside MULTI also marks the transaction so EXEC aborts.
 
 ``execute`` is synchronous: on one trio thread a handler that does not await
 runs atomically, which is the guarantee Redis gives.  Handlers that must wait
@@ -16,7 +17,6 @@ from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from . import errors
-from .commands.registry import COMMANDS, Command
 from .errors import CommandError
 from .protocol.writer import QUEUED
 
@@ -29,11 +29,16 @@ class Deferred:
 
     The connection task awaits ``wait()`` and sends what it returns.  Until
     then that connection reads no further commands, exactly as a blocked
-    Redis client.
+    Redis client.  ``wait()`` may return ``RETRY``: the connection then runs
+    the same command again from the top, checks included (a command held by
+    CLIENT PAUSE is processed afresh, as Redis does with postponed clients).
     """
 
     async def wait(self) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+RETRY = object()  # see Deferred
 
 
 def resolve(c: "Session", argv: list[bytes]) -> Command:
@@ -66,19 +71,35 @@ def execute(c: "Session", argv: list[bytes]) -> Any:
         cmd = resolve(c, argv)
     except CommandError as e:
         return reject(c, None, e)
+    c.last_cmd = cmd  # CLIENT LIST cmd=, set at lookup as Redis does
     if not c.authenticated and not cmd.noauth:
         return reject(c, cmd, CommandError(errors.NOAUTH))
-    if c.multi is not None and not cmd.multi_control:
-        c.multi.append((cmd, argv))
-        return QUEUED
+    multi = c.multi
+    if multi is not None and cmd.multi_control and "no_multi" in cmd.flags:
+        return reject(c, cmd, CommandError(errors.NOT_IN_MULTI))
     if not c.resp3 and not cmd.pubsub_ok and (c.channels or c.patterns or c.shard_channels):
         return reject(c, cmd, errors.pubsub_context(cmd.name))
+    if server.gate is not None:
+        # Only while CLIENT PAUSE is on or a MONITOR is attached: may park the
+        # command (a Deferred) or refuse it; None lets it through.
+        r = server.gate(c, cmd, argv)
+        if r is not None:
+            return r
+    if multi is not None and not cmd.multi_control:
+        multi.append((cmd, argv))
+        return QUEUED
     return call(c, cmd, argv)
 
 
 def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
-    """Run a resolved command and keep its statistics (Redis's call())."""
-    c.last_cmd = cmd.name.encode()
+    """Run a resolved command and keep its statistics (Redis's call()).
+
+    Also the way to run a command on a client's behalf from inside another
+    one (EXEC, scripts): set ``c.in_exec`` while doing so, and every effect --
+    WATCH, keyspace events, client-side caching, MONITOR, SLOWLOG,
+    commandstats -- happens exactly as for a command the client sent; errors
+    come back as values.
+    """
     t0 = perf_counter_ns()
     try:
         reply = cmd.handler(c, argv)  # type: ignore[misc]
@@ -86,9 +107,15 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
         reply = e
         cmd.failed_calls += 1
         count_error(c, e)
+    us = (perf_counter_ns() - t0) // 1000
     cmd.calls += 1
-    cmd.usec += (perf_counter_ns() - t0) // 1000
-    c.server.stats.total_commands_processed += 1
+    cmd.usec += us
+    server = c.server
+    server.stats.total_commands_processed += 1
+    if us >= server.slow_us:  # SLOWLOG / LATENCY / MONITOR want it (MONITOR makes it 0)
+        reply = server.hooks["after_call"](c, cmd, argv, us, reply)
+    if c.tracking is not None:  # client-side caching: remember keys, flush own invalidations
+        reply = server.hooks["tracking_call"](c, cmd, argv, reply)
     return reply
 
 
@@ -107,3 +134,8 @@ def count_error(c: "Session", e: CommandError) -> None:
     stats.total_error_replies += 1
     prefix = e.message.split(" ", 1)[0]
     stats.errorstats[prefix] = stats.errorstats.get(prefix, 0) + 1
+
+
+# Last, on purpose: importing the command table imports every command module,
+# and those use this module's names (Deferred, RETRY, call, reject ...).
+from .commands.registry import COMMANDS, Command  # noqa: E402

@@ -180,18 +180,29 @@ def client_setinfo(c: Any, argv: list[bytes]) -> Any:
 
 
 def client_flags(s: Any) -> str:
-    f = ""
+    """CLIENT LIST flags, in Redis's order (catClientInfoString)."""
+    extra = s.flags  # letters other modules set: "O" (MONITOR) leads, "r", "e" ... trail
+    f = "O" if "O" in extra else ""
     if s.subscribed:
         f += "P"
     if s.multi is not None:
         f += "x"
     if s.blocked is not None:
         f += "b"
-    if s.tracking is not None:
+    tracking = s.tracking
+    if tracking is not None:
         f += "t"
+        if tracking.broken:
+            f += "R"
+        if tracking.bcast:
+            f += "B"
+    if s.watch_dirty:
+        f += "d"
+    if s.close_after_reply:
+        f += "c"
     if s.kind == "unix":
         f += "U"
-    f += s.flags
+    f += extra.replace("O", "")
     return f or "N"
 
 
@@ -200,19 +211,29 @@ def client_info_line(s: Any, now: float | None = None) -> bytes:
     now = time.monotonic() if now is None else now
     tracking = s.tracking
     redir = tracking.redirect if tracking is not None else -1
+    last = s.last_cmd  # the Command last looked up (b"NULL" before any)
+    last_name = last.decode("latin-1") if isinstance(last, bytes) else last.name
+    obytes = s.output_bytes
     return (
         "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d "
         "multi=%d qbuf=%d qbuf-free=%d argv-mem=%d multi-mem=%d rbs=%d rbp=%d obl=%d oll=%d omem=%d "
-        "tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d"
+        "tot-mem=%d events=%s cmd=%s user=%s redir=%d resp=%d"
         % (
             s.id, s.addr, s.laddr, s.fd, s.name.decode("latin-1"), int(now - s.created),
             int(now - s.last_interaction), client_flags(s), s.db.index, len(s.channels),
             len(s.patterns), len(s.shard_channels), -1 if s.multi is None else len(s.multi),
-            s.query_bytes, 0, 0, 0, 16384, 0, 0, 1 if s.output_bytes else 0, s.output_bytes,
-            16384 + s.output_bytes, s.last_cmd.decode("latin-1"), s.user.decode("latin-1"), redir,
+            s.query_bytes, 0, 0, _multi_mem(s), 16384, 0, 0, 1 if obytes else 0, obytes,
+            16384 + obytes, "rw" if obytes else "r", last_name, s.user.decode("latin-1"), redir,
             3 if s.resp3 else 2,
         )
     ).encode()
+
+
+def _multi_mem(s: Any) -> int:
+    # Redis counts the queued argv objects; the payload bytes are the honest part of that.
+    if not s.multi:
+        return 0
+    return sum(len(a) for _, argv in s.multi for a in argv)
 
 
 def _client_type(s: Any) -> bytes:

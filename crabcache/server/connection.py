@@ -16,10 +16,13 @@ We use trio's low-level socket waits instead of ``SocketStream`` because the
 stream adds a checkpoint and a lock per call; bench/ measures the difference.
 
 Output from elsewhere (pub/sub messages, invalidations, MONITOR) goes through
-``write`` too, so ordering is preserved.  Queued output is bounded: a client
-whose own replies back up stops being read (backpressure); one that is fed by
-others past its ``client-output-buffer-limit`` class limit is disconnected,
-as Redis does.
+``deliver``: into the current batch's reply list if this client is the one
+executing (so it lands after the replies before it), else through ``write``;
+ordering is preserved either way.  After each batch, work queued in
+``server.before_sleep`` runs (Redis's beforeSleep: BCAST invalidations).
+Queued output is bounded: a client whose own replies back up stops being read
+(backpressure); one that is fed by others past its
+``client-output-buffer-limit`` class limit is disconnected, as Redis does.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
-from ..dispatch import Deferred, execute
+from ..dispatch import RETRY, Deferred, execute
 from ..errors import CommandError
 from ..protocol.reader import RequestReader
 from ..protocol.writer import Status, _ENCODERS, _fallback
@@ -47,7 +50,7 @@ BACKPRESSURE = 4 * 1024 * 1024  # stop reading a client whose unsent replies pas
 class Connection:
     __slots__ = (
         "server", "sock", "session", "reader", "outq", "outq_bytes", "closed", "wake",
-        "drained", "scope", "soft_since", "registry",
+        "drained", "scope", "soft_since", "registry", "out",
     )
 
     def __init__(self, server: "Server", sock: socket.socket, session: Session, registry: Any) -> None:
@@ -66,6 +69,10 @@ class Connection:
         self.scope: trio.CancelScope | None = None
         self.soft_since = 0.0
         self.registry = registry  # set of live connections, for shutdown
+        # The replies of the batch being executed, while it is: output delivered
+        # to this client meanwhile (a PUBLISH to itself, its own keyspace events)
+        # joins them in order instead of overtaking the earlier replies.
+        self.out: list[bytes] | None = None
         session.deliver = self.deliver
         session.kill = self.kill
 
@@ -78,6 +85,7 @@ class Connection:
         if self.outq:
             self.outq.append(data)
             self.outq_bytes += len(data)
+            self.session.output_bytes = self.outq_bytes
             return
         try:
             n = self.sock.send(data)
@@ -90,10 +98,14 @@ class Connection:
             rest = data[n:]
             self.outq.append(rest)
             self.outq_bytes += len(rest)
+            self.session.output_bytes = self.outq_bytes
             self.wake.set()
 
     def deliver(self, data: bytes) -> None:
         """Output produced by another client (pub/sub, invalidation, MONITOR)."""
+        if self.out is not None:
+            self.out.append(data)
+            return
         self.write(data)
         if self.outq_bytes and self.session.subscribed:
             self._check_pubsub_limit()
@@ -139,6 +151,7 @@ class Connection:
                     self.kill()
                     return
                 self.outq_bytes -= n
+                self.session.output_bytes = self.outq_bytes
                 if n == len(data):
                     self.outq.popleft()
                 else:
@@ -187,6 +200,8 @@ class Connection:
             stats.total_net_input_bytes += len(data)
             session.last_interaction = time.monotonic()
             out: list[bytes] = []
+            self.out = out
+            server.current_client = session
             cmds = reader.feed(data)
             while True:
                 for argv in cmds:
@@ -199,8 +214,20 @@ class Connection:
                     elif isinstance(r, Deferred):
                         if out:
                             self.write(b"".join(out))
+                        self.out = server.current_client = None
+                        while True:
+                            r = await self._wait_deferred(r)
                             out = []
-                        r = await self._wait_deferred(r)
+                            self.out = out
+                            server.current_client = session
+                            if r is RETRY:  # e.g. CLIENT PAUSE ended: process it afresh
+                                r = execute(session, argv)
+                                if isinstance(r, Deferred):
+                                    if out:
+                                        self.write(b"".join(out))
+                                    self.out = server.current_client = None
+                                    continue
+                            break
                         enc: list[bytes] = []
                         encoders.get(type(r), _fallback)(r, enc, session.resp3)
                         chunk = b"".join(enc)
@@ -223,8 +250,11 @@ class Connection:
             if reader.error is not None and not session.close_after_reply:
                 out.append(CommandError("ERR " + reader.error).encode())
                 session.close_after_reply = True
+            self.out = server.current_client = None
             if out:
                 self.write(b"".join(out) if len(out) > 1 else out[0])
+            if server.before_sleep:  # e.g. BCAST invalidations gathered during the batch
+                run_before_sleep(server)
             if session.close_after_reply or reader.overflow:
                 return
             if reader.unauthenticated and session.authenticated:
@@ -303,6 +333,15 @@ async def handle_client(server: "Server", sock: socket.socket, kind: str, regist
         for fn in server.hooks.get("on_disconnect", ()):
             fn(session)
         sock.close()
+
+
+def run_before_sleep(server: "Server") -> None:
+    """Run the one-shot work queued in ``server.before_sleep`` (it may queue more)."""
+    while server.before_sleep:
+        fns = server.before_sleep
+        server.before_sleep = []
+        for fn in fns:
+            fn()
 
 
 def _fmt_addr(a: Any) -> str:

@@ -86,6 +86,11 @@ class Server:
         self.shutdown_requested: Callable[[bool | None, bool], None] | None = None
         self.tcp_port = self.config["port"]
         self.hooks: dict[str, Any] = {}  # late-bound services (pubsub, tracking, scripting ...)
+        # Read on the hot path; the introspection and tracking modules keep them current.
+        self.gate: Callable[..., Any] | None = None  # pre-execution check while paused/monitored
+        self.slow_us = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
+        self.current_client: "Session | None" = None  # whose batch of commands is running
+        self.before_sleep: list[Callable[[], None]] = []  # one-shot work after the current batch
         self.config.listeners.append(self._on_config_change)
         self._on_config_change("notify-keyspace-events", None)
         for fn in SETUP:
