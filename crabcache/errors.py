@@ -194,14 +194,6 @@ PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"
 
 
-def subcommand_syntax(argv: list[bytes]) -> CommandError:
-    """addReplySubcommandSyntaxError: a known subcommand with the wrong arguments."""
-    return CommandError(
-        "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
-        % (_show(argv[1][:128]), _show(argv[0]).upper())
-    )
-
-
 def prefix_overlap(prefix: bytes, other: bytes, existing: bool) -> CommandError:
     return CommandError(
         "ERR Prefix '%s' overlaps with %s prefix '%s'. Prefixes for a single client must not overlap."
