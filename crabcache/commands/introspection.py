@@ -1,0 +1,487 @@
+"""Introspection: MONITOR, SLOWLOG, LATENCY, CLIENT PAUSE / UNPAUSE.
+
+Rules of this module:
+
+* Nothing here costs a command anything unless it is asked for.  The
+  dispatcher makes two cheap tests: ``server.gate`` (None unless a pause is on
+  or a MONITOR is attached) before running a command, and
+  ``us >= server.slow_us`` after it, where ``slow_us`` is the smallest of the
+  slowlog and latency thresholds, or 0 while anyone MONITORs.  Only then does
+  ``after_call`` run: MONITOR line, SLOWLOG entry, LATENCY sample.
+* MONITOR lines are fed after the command ran (Redis 7.0's call()): the db
+  shown is the one after the command, EXEC comes after the commands it ran,
+  rejected commands and admin / skip_monitor commands are not shown, and
+  AUTH / HELLO AUTH passwords read ``(redacted)``.  A monitor client may not
+  touch the keyspace ("Replica can't interact with the keyspace").
+* CLIENT PAUSE parks affected commands (all of them, or writes: write and
+  may_replicate commands, EXEC of a queue holding one) before they are
+  queued or run: the gate returns a ``PauseWait`` (a ``Deferred``) whose
+  ``wait`` returns ``dispatch.RETRY`` once the pause is over, by UNPAUSE or
+  by its deadline; the command is then processed afresh, checks included,
+  as Redis re-processes postponed clients.  A new pause only ever extends
+  the deadline and only ever widens WRITE to ALL.  Parked clients count as
+  blocked (CLIENT LIST ``b``, INFO blocked_clients).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from .. import dispatch, errors
+from ..errors import CommandError
+from ..protocol.writer import OK, Raw, Status, encode
+from ..server import state
+from . import connection as _client_container  # noqa: F401  (declares the CLIENT container)
+from .args import parse_int
+from .registry import command, container
+
+if TYPE_CHECKING:
+    from ..server.session import Session
+    from ..server.state import Server
+    from .registry import Command
+
+
+def _syntax(argv: list[bytes]) -> CommandError:
+    # Redis quotes the subcommand as typed and the container upper-cased.
+    return errors.subcommand_syntax(argv[1][:128].decode("latin-1"), argv[0].decode("latin-1"))
+
+
+SRV = "server"
+SLOWLOG_MAX_ARGC = 32
+SLOWLOG_MAX_STRING = 128
+LATENCY_TS_LEN = 160
+NO_REPLY = Raw(b"")
+
+
+class Pause:
+    __slots__ = ("all", "end", "event")
+
+    def __init__(self, all_: bool, end: float) -> None:
+        self.all = all_
+        self.end = end  # time.monotonic() deadline
+        self.event = trio.Event()  # set when the pause is lifted
+
+
+class LatencyEvent:
+    __slots__ = ("samples", "max")
+
+    def __init__(self) -> None:
+        self.samples: deque[list[int]] = deque(maxlen=LATENCY_TS_LEN)  # [unix s, ms]
+        self.max = 0
+
+
+class Introspection:
+    """Per-server state: monitors, slowlog, latency samples, the client pause."""
+
+    def __init__(self, server: "Server") -> None:
+        self.server = server
+        self.monitors: dict["Session", None] = {}
+        self.slowlog: deque[list[Any]] = deque()  # newest first
+        self.slowlog_id = 0
+        self.latency: dict[bytes, LatencyEvent] = {}
+        self.pause: Pause | None = None
+        self.update()
+
+    def update(self, *_: Any) -> None:
+        """Recompute what the dispatcher tests (config change, MONITOR, pause)."""
+        server = self.server
+        cfg = server.config
+        slow = 1 << 62
+        if cfg["slowlog-log-slower-than"] >= 0:
+            slow = cfg["slowlog-log-slower-than"]
+        if cfg["latency-monitor-threshold"] > 0:
+            slow = min(slow, cfg["latency-monitor-threshold"] * 1000)
+        if self.monitors:
+            slow = 0
+        server.slow_us = slow
+        server.gate = self.gate if (self.monitors or self.pause is not None) else None
+
+    # --- after a command --------------------------------------------------------
+    def after_call(self, c: "Session", cmd: "Command", argv: list[bytes], us: int, reply: Any) -> Any:
+        flags = cmd.flags
+        cfg = self.server.config
+        if self.monitors and "admin" not in flags and "skip_monitor" not in flags:
+            reply = self.feed_monitors(c, argv, reply)
+        threshold = cfg["slowlog-log-slower-than"]
+        if 0 <= threshold <= us and "skip_slowlog" not in flags:
+            self.slowlog_push(c, argv, us)
+        threshold = cfg["latency-monitor-threshold"]
+        if threshold and us // 1000 >= threshold:
+            self.latency_add(b"fast-command" if "fast" in flags else b"command", us // 1000)
+        return reply
+
+    # --- MONITOR ------------------------------------------------------------------
+    def feed_monitors(self, c: "Session", argv: list[bytes], reply: Any = None) -> Any:
+        """Send the command line to every MONITOR (replicationFeedMonitors)."""
+        if c.kind == "lua":
+            source = b"lua"
+        elif c.kind == "unix":
+            source = b"unix:" + self.server.config["unixsocket"].encode()
+        else:
+            source = c.addr.encode()
+        t = time.time()
+        line = b"+%.6f [%d %s] %s\r\n" % (t, c.db.index, source, b" ".join(map(_repr, redact(argv))))
+        for m in self.monitors:
+            if m is not c:
+                m.deliver(line)
+            elif c.in_exec:
+                self.server.before_sleep.append(lambda: c.deliver(line))
+            else:
+                # Its own command: Redis's line follows the command's reply.
+                reply = Raw(encode(reply, c.resp3) + line)
+        return reply
+
+    def stop_monitor(self, c: "Session") -> None:
+        if self.monitors.pop(c, 0) is None:
+            c.flags = c.flags.replace("O", "")
+            self.update()
+
+    # --- SLOWLOG ------------------------------------------------------------------
+    def slowlog_push(self, c: "Session", argv: list[bytes], us: int) -> None:
+        args = redact(argv)
+        if len(args) > SLOWLOG_MAX_ARGC:
+            args = args[: SLOWLOG_MAX_ARGC - 1] + [
+                b"... (%d more arguments)" % (len(args) - SLOWLOG_MAX_ARGC + 1)]
+        args = [a if len(a) <= SLOWLOG_MAX_STRING else
+                a[:SLOWLOG_MAX_STRING] + b"... (%d more bytes)" % (len(a) - SLOWLOG_MAX_STRING)
+                for a in args]
+        entry = [self.slowlog_id, int(time.time()), us, args, c.addr.encode(), c.name]
+        self.slowlog_id += 1
+        log = self.slowlog
+        log.appendleft(entry)
+        limit = self.server.config["slowlog-max-len"]
+        while len(log) > limit:
+            log.pop()
+
+    # --- LATENCY ------------------------------------------------------------------
+    def latency_add(self, event: bytes, ms: int) -> None:
+        """latencyAddSample: one sample per second per event, the worst one kept."""
+        ev = self.latency.get(event)
+        if ev is None:
+            ev = self.latency[event] = LatencyEvent()
+        now = int(time.time())
+        if ms > ev.max:
+            ev.max = ms
+        samples = ev.samples
+        if samples and samples[-1][0] == now:
+            if ms > samples[-1][1]:
+                samples[-1][1] = ms
+            return
+        samples.append([now, ms])
+
+    # --- CLIENT PAUSE -------------------------------------------------------------
+    def gate(self, c: "Session", cmd: "Command", argv: list[bytes]) -> Any:
+        """Checks that exist only while monitored or paused (see module rules)."""
+        if self.monitors and c in self.monitors and _touches_keyspace(c, cmd):
+            return dispatch.reject(c, cmd, CommandError(errors.REPLICA_KEYSPACE))
+        p = self.pause
+        if p is not None:
+            if time.monotonic() >= p.end:
+                self.unpause()
+            elif p.all or _may_replicate(c, cmd):
+                return PauseWait(self, c)
+        return None
+
+    def pause_clients(self, all_: bool, ms: int) -> None:
+        end = time.monotonic() + ms / 1000
+        p = self.pause
+        if p is None:
+            self.pause = Pause(all_, end)
+        else:
+            p.all = p.all or all_
+            p.end = max(p.end, end)
+        self.update()
+
+    def unpause(self) -> None:
+        p = self.pause
+        if p is not None:
+            self.pause = None
+            p.event.set()
+            self.update()
+
+
+class PauseWait(dispatch.Deferred):
+    """A command held by CLIENT PAUSE; ``wait`` returns RETRY when the pause is over."""
+
+    __slots__ = ("ist", "session")
+
+    def __init__(self, ist: Introspection, session: "Session") -> None:
+        self.ist = ist
+        self.session = session
+
+    async def wait(self) -> Any:
+        ist = self.ist
+        c = self.session
+        c.blocked = self
+        try:
+            while True:
+                p = ist.pause
+                if p is None:
+                    return dispatch.RETRY
+                left = p.end - time.monotonic()
+                if left <= 0:
+                    ist.unpause()
+                    return dispatch.RETRY
+                with trio.move_on_after(left):
+                    await p.event.wait()
+        finally:
+            if c.blocked is self:
+                c.blocked = None
+
+
+def _may_replicate(c: "Session", cmd: "Command") -> bool:
+    # is_may_replicate_command: writes, may_replicate (PUBLISH, EVAL ...), EXEC of such.
+    if cmd.write or "may_replicate" in cmd.flags:
+        return True
+    if cmd.name == "exec" and c.multi:
+        return any(q.write or "may_replicate" in q.flags for q, _ in c.multi)
+    return False
+
+
+def _touches_keyspace(c: "Session", cmd: "Command") -> bool:
+    if cmd.write or "readonly" in cmd.flags or "may_replicate" in cmd.flags:
+        return True
+    if cmd.name == "exec" and c.multi:
+        return any(q.write or "readonly" in q.flags or "may_replicate" in q.flags for q, _ in c.multi)
+    return False
+
+
+# --- argument rendering ---------------------------------------------------------------
+
+_ESCAPES = {0x5C: b"\\\\", 0x22: b'\\"', 0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t",
+            0x07: b"\\a", 0x08: b"\\b"}
+_REPR = [_ESCAPES.get(i) or (bytes([i]) if 0x20 <= i <= 0x7E else b"\\x%02x" % i) for i in range(256)]
+_PLAIN = re.compile(rb'[ !#-\[\]-~]*\Z')
+
+
+def _repr(arg: bytes) -> bytes:
+    """sdscatrepr: a double-quoted, escaped rendering of ``arg``."""
+    if _PLAIN.match(arg):
+        return b'"' + arg + b'"'
+    return b'"' + b"".join([_REPR[ch] for ch in arg]) + b'"'
+
+
+REDACTED = b"(redacted)"
+
+
+def redact(argv: list[bytes]) -> list[bytes]:
+    """Hide passwords as Redis 7.0 does in MONITOR and SLOWLOG (redactClientCommandArgument)."""
+    name = argv[0].lower()
+    if name == b"auth":
+        return [argv[0]] + [REDACTED] * (len(argv) - 1)
+    if name == b"hello" and len(argv) > 2:
+        out = list(argv)
+        j = 2
+        while j < len(out):
+            opt = out[j].lower()
+            more = len(out) - 1 - j
+            if opt == b"auth" and more >= 2:
+                out[j + 1] = out[j + 2] = REDACTED
+                j += 3
+            elif opt == b"setname" and more >= 1:
+                j += 2
+            else:
+                break
+        return out
+    return argv
+
+
+def _ist(c: Any) -> Introspection:
+    return c.server.hooks["introspection"]
+
+
+# --- MONITOR ------------------------------------------------------------------------
+
+
+@command("monitor", 1, "admin noscript loading stale", group=SRV, since="1.0.0",
+         summary="Listen for all requests received by the server in real time")
+def monitor(c: Any, argv: list[bytes]) -> Any:
+    if c.in_exec:
+        raise CommandError(errors.MONITOR_DENY_BLOCKING)
+    ist = _ist(c)
+    if c in ist.monitors:
+        return NO_REPLY  # Redis ignores a second MONITOR without a word
+    ist.monitors[c] = None
+    c.flags = "O" + c.flags
+    ist.update()
+    return OK
+
+
+# --- SLOWLOG ------------------------------------------------------------------------
+
+container("slowlog", group=SRV, since="2.2.12", summary="A container for slow log commands")
+
+
+@command("slowlog|get", -2, "admin loading stale", group=SRV, since="2.2.12",
+         summary="Get the slow log's entries")
+def slowlog_get(c: Any, argv: list[bytes]) -> Any:
+    if len(argv) > 3:
+        raise _syntax(argv)
+    log = _ist(c).slowlog
+    count = 10
+    if len(argv) == 3:
+        try:
+            count = parse_int(argv[2])
+        except CommandError:
+            raise CommandError(errors.SLOWLOG_COUNT) from None
+        if count < -1:
+            raise CommandError(errors.SLOWLOG_COUNT)
+        if count == -1:
+            count = len(log)
+    return [entry for _, entry in zip(range(count), log)]
+
+
+@command("slowlog|len", 2, "admin loading stale", group=SRV, since="2.2.12",
+         summary="Get the slow log's length")
+def slowlog_len(c: Any, argv: list[bytes]) -> Any:
+    return len(_ist(c).slowlog)
+
+
+@command("slowlog|reset", 2, "admin loading stale", group=SRV, since="2.2.12",
+         summary="Clear all entries from the slow log")
+def slowlog_reset(c: Any, argv: list[bytes]) -> Any:
+    _ist(c).slowlog.clear()
+    return OK
+
+
+SLOWLOG_HELP = [
+    "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("slowlog|help", 2, "loading stale", group=SRV, since="6.2.0", summary="Show helpful text")
+def slowlog_help(c: Any, argv: list[bytes]) -> Any:
+    return [Status(line) for line in SLOWLOG_HELP]
+
+
+# --- LATENCY ------------------------------------------------------------------------
+
+container("latency", group=SRV, since="2.8.13", summary="A container for latency diagnostics commands")
+
+
+@command("latency|latest", 2, "admin noscript loading stale", group=SRV, since="2.8.13",
+         summary="Return the latest latency samples for all events")
+def latency_latest(c: Any, argv: list[bytes]) -> Any:
+    out = []
+    for name, ev in _ist(c).latency.items():
+        ts, ms = ev.samples[-1]
+        out.append([name, ts, ms, ev.max])
+    return out
+
+
+@command("latency|history", 3, "admin noscript loading stale", group=SRV, since="2.8.13",
+         summary="Return timestamp-latency samples for the event")
+def latency_history(c: Any, argv: list[bytes]) -> Any:
+    ev = _ist(c).latency.get(argv[2])
+    if ev is None:
+        return []
+    return [list(s) for s in ev.samples]
+
+
+@command("latency|reset", -2, "admin noscript loading stale", group=SRV, since="2.8.13",
+         summary="Reset latency data for one or more events")
+def latency_reset(c: Any, argv: list[bytes]) -> Any:
+    events = _ist(c).latency
+    if len(argv) == 2:
+        n = len(events)
+        events.clear()
+        return n
+    n = 0
+    for name in argv[2:]:
+        if events.pop(name, None) is not None:
+            n += 1
+    return n
+
+
+LATENCY_HELP = [
+    "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DOCTOR",
+    "    Return a human readable latency analysis report.",
+    "GRAPH <event>",
+    "    Return an ASCII latency graph for the <event> class.",
+    "HISTORY <event>",
+    "    Return time-latency samples for the <event> class.",
+    "LATEST",
+    "    Return the latest latency samples for all events.",
+    "RESET [<event> ...]",
+    "    Reset latency data of one or more <event> classes.",
+    "    (default: reset all data for all event classes)",
+    "HISTOGRAM [COMMAND ...]",
+    "    Return a cumulative distribution of latencies in the format of a histogram for the "
+    "specified command names.",
+    "    If no commands are specified then all histograms are replied.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@command("latency|help", 2, "loading stale", group=SRV, since="2.8.13", summary="Show helpful text")
+def latency_help(c: Any, argv: list[bytes]) -> Any:
+    return [Status(line) for line in LATENCY_HELP]
+
+
+# --- CLIENT PAUSE / UNPAUSE -----------------------------------------------------------
+
+
+@command("client|pause", -3, "admin noscript loading stale", group="connection", since="2.9.50",
+         summary="Stop processing commands from clients for some time")
+def client_pause(c: Any, argv: list[bytes]) -> Any:
+    all_ = True
+    if len(argv) == 4:
+        mode = argv[3].lower()
+        if mode == b"write":
+            all_ = False
+        elif mode != b"all":
+            raise CommandError(errors.PAUSE_MODE)
+    elif len(argv) > 4:
+        raise _syntax(argv)
+    try:
+        ms = parse_int(argv[2])
+    except CommandError:
+        raise CommandError(errors.TIMEOUT_NOT_INTEGER) from None
+    if ms < 0:
+        raise CommandError(errors.TIMEOUT_NEGATIVE)
+    _ist(c).pause_clients(all_, ms)
+    return OK
+
+
+@command("client|unpause", 2, "admin noscript loading stale", group="connection", since="6.2.0",
+         summary="Resume processing of clients that were paused")
+def client_unpause(c: Any, argv: list[bytes]) -> Any:
+    _ist(c).unpause()
+    return OK
+
+
+# --- wiring ---------------------------------------------------------------------------
+
+
+def setup(server: "Server") -> None:
+    ist = Introspection(server)
+    hooks = server.hooks
+    hooks["introspection"] = ist
+    hooks["after_call"] = ist.after_call
+    hooks["feed_monitors"] = ist.feed_monitors
+    hooks.setdefault("reset", []).append(ist.stop_monitor)
+    hooks.setdefault("on_disconnect", []).append(ist.stop_monitor)
+    server.config.listeners.append(
+        lambda name, old: ist.update() if name in (
+            "slowlog-log-slower-than", "latency-monitor-threshold") else None)
+
+
+state.SETUP.append(setup)
