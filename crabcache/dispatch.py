@@ -79,6 +79,12 @@ def execute(c: "Session", argv: list[bytes]) -> Any:
         return reject(c, cmd, CommandError(errors.NOT_IN_MULTI))
     if not c.resp3 and not cmd.pubsub_ok and (c.channels or c.patterns or c.shard_channels):
         return reject(c, cmd, errors.pubsub_context(cmd.name))
+    if server.busy is not None:
+        # A script ran past busy-reply-threshold (scripting.engine): until it
+        # ends only allow_busy commands run, the rest get -BUSY.
+        e = server.busy.reject(c, cmd, argv)
+        if e is not None:
+            return reject(c, cmd, e)
     if server.gate is not None:
         # Only while CLIENT PAUSE is on or a MONITOR is attached: may park the
         # command (a Deferred) or refuse it; None lets it through.

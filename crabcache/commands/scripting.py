@@ -26,7 +26,6 @@ _EVAL_FLAGS = "noscript stale skip_monitor no_mandatory_keys movablekeys"
 def _setup(server: Any) -> None:
     engine = ScriptEngine(server)
     server.scripting = engine
-    server.busy = None  # the running script once it passes busy-reply-threshold (see dispatch)
     # Persistence saves and loads function libraries through these.
     server.hooks["functions_dump"] = lambda: [lib.code for lib in engine.libraries.values()]
     server.hooks["functions_restore"] = lambda codes: engine.restore(list(codes), "replace")
