@@ -94,6 +94,9 @@ local function set_count_hook(co)
 end
 hook = function()
   local r = py_hook()
+  -- Never raise inside the glue itself (the runner's own last lines would
+  -- fire the line hook after the script is done): user code gets it next.
+  if r ~= 0 and getinfo(2, "S").source == "=[C]" then return end
   if r == 1 then
     -- Fire on every line from now on, so pcall can't keep a killed script alive.
     sethook(hook, "l")
