@@ -163,16 +163,31 @@ class Database:
         if self.server.tracking_on:
             self.server.invalidate_key(key)
 
+    def touch_watched(self, other: "Database | None" = None) -> None:
+        """Before this db is emptied (or swapped with ``other``): dirty the WATCHers
+        of every watched key that exists here or in ``other`` (touchAllWatchedKeysInDb)."""
+        for key, sessions in self.watchers.items():
+            slot = key_slot(key)
+            d = self.slots[slot]
+            od = other.slots[slot] if other is not None else None
+            if (d and key in d) or (od and key in od):
+                for session in sessions:
+                    session.watch_dirty = True
+
     def signal_ready(self, key: bytes) -> None:
         """A write may have made ``key`` serve a blocked client (signalKeyAsReady)."""
         if key in self.blocking:
             self.server.ready_keys.append((self, key))
 
     def flush(self) -> int:
-        """Remove every key; returns how many there were.  WATCHers all see a change."""
+        """Remove every key; returns how many there were.
+
+        WATCHers of keys that existed see a change, the others don't
+        (touchAllWatchedKeysInDb); client-side caches get one flush message.
+        """
         n = self.size
-        for key in list(self.watchers):
-            self.modified(key)
+        if self.watchers:
+            self.touch_watched()
         self.slots = [None] * NSLOTS
         self.ttls = [None] * NSLOTS
         self.size = 0
@@ -235,6 +250,13 @@ class Database:
             key = random.choice(list(d)) if len(d) < 64 else _pick(d)
             if self.lookup(key) is not None:
                 return key
+        # Mostly stale keys: reclaim them all, then any key left is live.
+        for slot in range(NSLOTS):
+            if self.slots[slot] and self.ttls[slot]:
+                self.scan_slot(slot)
+        for d in self.slots:
+            if d:
+                return _pick(d)
         return None
 
     # --- expiry cycle ------------------------------------------------------------
@@ -275,6 +297,80 @@ class Database:
                 break
         self.expire_cursor = slot
         return reclaimed
+
+    # --- read lookups, KEYS, SCAN (the generic commands) --------------------------
+    def lookup_read(self, key: bytes) -> Any:
+        """lookupKeyRead: ``lookup`` that also counts keyspace hits/misses and
+        emits the "keymiss" event, as every read-only lookup in Redis does."""
+        v = self.lookup(key)
+        if v is None:
+            self.server.stats.keyspace_misses += 1
+            self.server.notify(self, "m", b"keymiss", key)
+        else:
+            self.server.stats.keyspace_hits += 1
+        return v
+
+    def live_keys(self, match: Any = None) -> list[bytes]:
+        """KEYS: the live keys (``match(key)`` true, if given).  Like Redis's KEYS,
+        a key whose TTL has passed is skipped but *not* reclaimed here."""
+        now = self.server.now_ms()
+        out: list[bytes] = []
+        ttls = self.ttls
+        for slot, d in enumerate(self.slots):
+            if not d:
+                continue
+            t = ttls[slot]
+            if match is None:
+                if t:
+                    out.extend(k for k in d if k not in t or t[k] > now)
+                else:
+                    out.extend(d)
+            elif t:
+                out.extend(k for k in d if match(k) and (k not in t or t[k] > now))
+            else:
+                out.extend(k for k in d if match(k))
+        return out
+
+    def scan(self, cursor: int, count: int) -> tuple[int, list[bytes]]:
+        """One SCAN step: keys of whole slots from slot ``cursor`` on, until at
+        least ``count`` were gathered; returns (next cursor or 0, keys).
+
+        Expired keys are included (the caller filters, reclaiming them as
+        Redis's SCAN does, after its MATCH test).  Slots are visited in order
+        and each exactly once per full iteration, whatever is added or removed
+        meanwhile: a key present for the whole scan is returned exactly once.
+        A slot is never split, so a slot crowded by one {hash tag} comes back
+        in one reply (COUNT is a hint, as in Redis).
+        """
+        out: list[bytes] = []
+        slots = self.slots
+        slot = cursor
+        while slot < NSLOTS:
+            d = slots[slot]
+            slot += 1
+            if d:
+                out.extend(d)
+                if len(out) >= count:
+                    break
+        return (slot if slot < NSLOTS else 0), out
+
+    def is_expired(self, key: bytes) -> bool:
+        """Has ``key``'s TTL passed (without reclaiming it)?"""
+        if not self.nttl:
+            return False
+        t = self.ttls[key_slot(key)]
+        return bool(t) and key in t and t[key] <= self.server.now_ms()  # type: ignore[index]
+
+    def expire_if_needed(self, key: bytes) -> bool:
+        """expireIfNeeded: reclaim ``key`` if its TTL has passed; True if it did."""
+        if not self.nttl:
+            return False
+        slot = key_slot(key)
+        t = self.ttls[slot]
+        if t and key in t and t[key] <= self.server.now_ms():
+            self._expire(slot, key)
+            return True
+        return False
 
 
 def _pick(d: dict[bytes, Any]) -> bytes:
