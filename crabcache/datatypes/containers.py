@@ -29,7 +29,11 @@ import random
 import re
 from bisect import bisect_left
 from collections import deque
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+from .. import errors
+from ..errors import CommandError
+from ..glob import compile_glob
 
 _MASK63 = (1 << 63) - 1
 # string2ll's accepted forms; the 64-bit range is checked separately.
@@ -202,3 +206,45 @@ def scan_step(c: Any, cursor: int, count: int) -> tuple[int, list[Any]]:
         c.snap = None  # done: don't keep the snapshot alive
         return 0, out
     return positions[i] + 1, out
+
+
+_CURSOR = re.compile(rb"([+-]?)([0-9]+)")
+
+
+def parse_cursor(b: bytes) -> int:
+    """parseScanCursorOrReply: strtoul, so a sign is accepted and "-1" wraps around."""
+    if not b:
+        return 0  # strtoul reads nothing and stops at the end: Redis takes it as 0
+    m = _CURSOR.fullmatch(b)
+    if m is None:
+        raise CommandError(errors.INVALID_CURSOR)
+    n = int(m.group(2))
+    if n >= 1 << 64:
+        raise CommandError(errors.INVALID_CURSOR)
+    if m.group(1) == b"-" and n:
+        n = (1 << 64) - n
+    return n
+
+
+def parse_scan_options(argv: list[bytes], start: int = 3) -> tuple[int, Callable[[bytes], bool] | None]:
+    """``[MATCH pattern] [COUNT count]`` of SSCAN/HSCAN/ZSCAN: (count, match predicate or None)."""
+    count = 10
+    match = None
+    i = start
+    n = len(argv)
+    while i < n:
+        opt = argv[i].lower()
+        if opt == b"count" and i + 1 < n:
+            v = argv[i + 1]
+            if _INT.fullmatch(v) is None or not -(2**63) <= int(v) < 2**63:
+                raise CommandError(errors.NOT_INTEGER)
+            count = int(v)
+            if count < 1:
+                raise CommandError(errors.SYNTAX)
+        elif opt == b"match" and i + 1 < n:
+            pat = argv[i + 1]
+            match = None if pat == b"*" else compile_glob(pat)
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 2
+    return count, match

@@ -14,8 +14,9 @@ Rules of this module:
   mixed scores the result is unspecified (in Redis too).
 * Stickiness: Redis converts a listpack zset to a skiplist on the write that
   outgrows it and never back, except that results built from scratch (the
-  STORE commands) are checked afresh; ``note_added`` / ``fresh_encoding``
-  record that.
+  STORE commands) are checked afresh; ``note_insert`` / ``fresh_encoding``
+  record that.  While a zset would be a listpack, scores behave as listpack
+  text does: -0 is stored as 0, and ZSCAN prints them as stored.
 * Scores come from client text through ``parse_score`` (getDoubleFromObject:
   strict, no NaN, no overflow) or ``parse_range_score`` (zslParseRange:
   plain strtod, so leading spaces, an empty string and overflow to inf are
@@ -24,6 +25,7 @@ Rules of this module:
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -31,6 +33,7 @@ from sortedcontainers import SortedList
 
 from .. import errors
 from ..errors import CommandError
+from ..protocol.writer import format_double
 
 # --- C number syntax (strtod / strtold) ------------------------------------------------
 
@@ -238,7 +241,13 @@ class ZSet:
 
     # --- writes ------------------------------------------------------------------
     def add(self, member: bytes, score: float) -> None:
-        """Insert ``member`` or move it to ``score``."""
+        """Insert ``member`` or move it to ``score``.
+
+        A listpack keeps scores as text, where -0 is written "0": while this
+        zset is (as Redis would have it) a listpack, -0.0 is stored as 0.0.
+        """
+        if score == 0.0 and not self.encoding_sticky:
+            score = 0.0
         old = self.scores.get(member)
         if old is not None:
             if old == score:
@@ -278,12 +287,20 @@ class ZSet:
     def encoding(self, config: Any) -> bytes:
         return b"skiplist" if self.encoding_sticky else b"listpack"
 
-    def note_added(self, config: Any, member: bytes) -> None:
-        """zsetAdd on a listpack: too many entries or a long member converts it."""
+    def note_insert(self, config: Any, member: bytes) -> None:
+        """Before inserting a new member: zsetAdd converts a listpack that would
+        grow past zset-max-listpack-entries or take a too long member."""
         if not self.encoding_sticky:
             v = config.values
-            if len(self.scores) > v["zset-max-listpack-entries"] or len(member) > v["zset-max-listpack-value"]:
+            if len(self.scores) >= v["zset-max-listpack-entries"] or len(member) > v["zset-max-listpack-value"]:
                 self.encoding_sticky = True
+
+    def listpack_score(self, score: float) -> bytes:
+        """A score as a listpack stores it (what ZSCAN shows): integral values
+        within the long long range as integers, others as ``%.17g``."""
+        if score.is_integer() and -9.223372036854775808e18 < score < 9.223372036854775808e18:
+            return b"%d" % int(score)
+        return format_double(score)
 
     def fresh_encoding(self, config: Any) -> "ZSet":
         """Encoding of a zset built from scratch (STORE results)."""
@@ -292,4 +309,9 @@ class ZSet:
         self.encoding_sticky = len(self.scores) > v["zset-max-listpack-entries"] or any(
             len(m) > limit for m in self.scores
         )
+        if not self.encoding_sticky:
+            for m, s in list(self.scores.items()):
+                if s == 0.0 and math.copysign(1.0, s) < 0:
+                    self.remove(m)  # a listpack writes -0 as "0" (see add)
+                    self.add(m, 0.0)
         return self

@@ -239,7 +239,7 @@ from ..commands import connection as _client_container  # noqa: E402,F401
          summary="Unblock a client blocked in a blocking command from a different connection")
 def client_unblock(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 4:
-        raise CommandError(errors.SYNTAX)
+        raise errors.subcommand_syntax("unblock", "client")
     error = False
     if len(argv) == 4:
         reason = argv[3].lower()
