@@ -250,7 +250,6 @@ XSETID_ENTRIES_ADDED = "ERR entries_added must be positive"
 XSETID_BELOW_GIVEN_MAXDELETED = (
     "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
 )
-XSETID_BELOW_MAXDELETED = "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
 XSETID_BELOW_TOP = "ERR The ID specified in XSETID is smaller than the target stream top item"
 XSETID_ADDED_BELOW_LENGTH = (
     "ERR The entries_added specified in XSETID is smaller than the target stream length"
