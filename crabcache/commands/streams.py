@@ -1219,8 +1219,6 @@ def xsetid(c: Any, argv: list[bytes]) -> Any:
     s = _write(c, key)
     if s is None:
         raise CommandError(errors.NO_SUCH_KEY)
-    if eid < s.max_deleted:
-        raise CommandError(errors.XSETID_BELOW_MAXDELETED)
     if s.length:
         if eid < s.last_valid_id():
             raise CommandError(errors.XSETID_BELOW_TOP)
