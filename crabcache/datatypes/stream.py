@@ -230,9 +230,14 @@ class Stream:
         nf = len(fields) >> 1
         master = node.master
         # One listpack entry: flags, ms-diff, seq-diff, [num-fields, fields,] values, lp-count.
-        size = 2 + _int_size(_signed((eid >> 64) - (master >> 64))) + _int_size(_signed(eid - master))
+        # The diffs are uint64s stored as int64s; small ones (the usual case) take 2 bytes.
+        msd = (eid >> 64) - (master >> 64)
+        seqd = (eid - master) & M64
+        size = (4 if msd < 128 else 2 + _int_size(_signed(msd))) + (2 if seqd < 128 else _int_size(_signed(seqd)))
         mf = node.mfields
-        if len(mf) == nf and (nf == 1 and fields[0] == mf[0] or fields[0::2] == mf):
+        if nf == 1 and len(mf) == 1 and fields[0] == mf[0]:
+            size += 2 + _lp_size(fields[1])  # lp-count 4
+        elif len(mf) == nf and fields[0::2] == mf:
             size += _int_size(nf + 3)
             for i in range(1, len(fields), 2):
                 size += _lp_size(fields[i])
