@@ -830,8 +830,8 @@ def _mp_map(d: bytes, p: int, n: int, out: list[Any]) -> int:
     return p
 
 
-def mp_unpack(name: str, args: tuple) -> tuple[list[Any], Any, int]:
-    """cmsgpack.unpack / unpack_one / unpack_limit: (flat tags, first result or None, count)."""
+def mp_unpack(name: str, args: tuple) -> tuple[list[list[Any]], Any, int]:
+    """cmsgpack.unpack / unpack_one / unpack_limit: (flat tags of each value, first result or None, count)."""
     def bad(k: int) -> ScriptError:
         return ScriptError(WHERE, ("bad argument #%d to '%s' (number expected, got %s)"
                                    % (k, name, lua_typename(args[k - 1] if len(args) >= k else None,
@@ -867,14 +867,14 @@ def mp_unpack(name: str, args: tuple) -> tuple[list[Any], Any, int]:
         raise ScriptError(WHERE, ("Start offset %d greater than input length %d." % (off, len(s))).encode())
     if decode_all:
         limit = 2147483647
-    out: list[Any] = []
+    values: list[list[Any]] = []
     p = off
-    count = 0
     try:
-        while p < len(s) and count < limit:
+        while p < len(s) and len(values) < limit:
+            out: list[Any] = []
             p = _mp_decode(s, p, out)
-            count += 1
+            values.append(out)
     except _MPError as e:
         raise ScriptError(WHERE, str(e).encode()) from None
     first = None if decode_all else (-1 if p >= len(s) else p)
-    return out, first, count
+    return values, first, len(values)

@@ -122,7 +122,15 @@ class LuaVM:
             raise libs.ScriptError(libs.WHERE, ("bad argument #1 to 'decode' (string expected, got %s)"
                                                 % libs.lua_typename(args[0])).encode())
         depth, invalid_ok = self._json_config()
-        flat = libs.json_decode(data, depth, invalid_ok)
+        return self._from_flat(libs.json_decode(data, depth, invalid_ok))
+
+    def _from_flat(self, flat: list[Any]) -> Any:
+        # Scalars go back as Python values: a round trip through Lua would turn
+        # -0.0 into 0 (lupa hands integral doubles to Python as ints).
+        if flat[0] == 1:
+            return flat[1]
+        if flat[0] == 2:
+            return None
         return self._unpack_values(self.table_from(flat), 1)
 
     def _mp_pack(self, *args: Any) -> bytes:
@@ -132,10 +140,8 @@ class LuaVM:
 
     def _mp_unpack(self, name: str) -> Callable[..., Any]:
         def unpack(*args: Any) -> Any:
-            flat, first, count = libs.mp_unpack(name, args)
-            values = self._unpack_values(self.table_from(flat), count) if count else ()
-            if type(values) is not tuple:
-                values = (values,)
+            flats, first, count = libs.mp_unpack(name, args)
+            values = tuple(self._from_flat(f) for f in flats)
             return values if first is None else (first, *values)
         return unpack
 
