@@ -67,10 +67,21 @@ def resolve(c: "Session", argv: list[bytes]) -> Command:
 def execute(c: "Session", argv: list[bytes]) -> Any:
     """Run one client command through every check; returns the reply value."""
     server = c.server
-    try:
-        cmd = resolve(c, argv)
-    except CommandError as e:
-        return reject(c, None, e)
+    # Fast path: a plain command (no subcommands) found under the name as
+    # sent (the table holds lower- and upper-case names); else resolve().
+    cmd = COMMANDS.get(argv[0])
+    if cmd is None or cmd.subcommands:
+        try:
+            cmd = resolve(c, argv)
+        except CommandError as e:
+            # An arity error names a known command: Redis counts it in its rejected_calls.
+            known = _known(argv) if e.message.startswith("ERR wrong number") else None
+            return reject(c, known, e)
+    else:
+        a = cmd.arity
+        n = len(argv)
+        if (a > 0 and n != a) or n < -a:
+            return reject(c, cmd, errors.wrong_arity(cmd.name))
     c.last_cmd = cmd  # CLIENT LIST cmd=, set at lookup as Redis does
     if not c.authenticated and not cmd.noauth:
         return reject(c, cmd, CommandError(errors.NOAUTH))
@@ -123,6 +134,14 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
     if c.tracking is not None:  # client-side caching: remember keys, flush own invalidations
         reply = server.hooks["tracking_call"](c, cmd, argv, reply)
     return reply
+
+
+def _known(argv: list[bytes]) -> Command | None:
+    # The command (or subcommand) an arity error is about.
+    cmd = COMMANDS.get(argv[0]) or COMMANDS.get(argv[0].lower())
+    if cmd is not None and cmd.subcommands and len(argv) > 1:
+        return cmd.subcommands.get(argv[1].lower())
+    return cmd
 
 
 def reject(c: "Session", cmd: Command | None, e: CommandError) -> CommandError:
