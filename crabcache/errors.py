@@ -321,3 +321,24 @@ def invalid_expire(fullname: str) -> CommandError:
 
 def unsupported_option(opt: bytes) -> CommandError:
     return CommandError("ERR Unsupported option %s" % _show(opt))
+
+
+# --- scripting (EVAL, FUNCTION) ------------------------------------------------------
+BUSY_SCRIPT = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+BUSY_FUNCTION = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+NOTBUSY = "NOTBUSY No scripts in execution right now."
+UNKILLABLE = ("UNKILLABLE Sorry the script already executed write commands against the dataset. "
+              "You can either wait the script termination or kill the server in a hard way "
+              "using the SHUTDOWN NOSAVE command.")
+NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL."
+SCRIPT_RO_WITH_WRITE_FLAG = "ERR Can not execute a script with write flag using *_ro command."
+SCRIPT_UNKNOWN_COMMAND = "ERR Unknown Redis command called from script"
+SCRIPT_WRONG_ARITY = "ERR Wrong number of args calling Redis command from script"
+SCRIPT_NOSCRIPT_COMMAND = "ERR This Redis command is not allowed from script"
+SCRIPT_WRITE_IN_RO = "ERR Write commands are not allowed from read-only scripts."
+SCRIPT_NO_ARGS = "ERR Please specify at least one argument for this redis lib call"
+SCRIPT_ARG_TYPE = "ERR Lua redis lib command arguments must be strings or integers"
+FUNCTION_NOT_FOUND = "ERR Function not found"
+LIBRARY_NOT_FOUND = "ERR Library not found"
+FUNCTION_BAD_NAME = ("ERR Library names can only contain letters, numbers, or underscores(_) "
+                     "and must be at least one character long")
