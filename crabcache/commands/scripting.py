@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import errors
 from ..errors import CommandError
 from ..glob import compile_glob
 from ..protocol.writer import OK, Map, Set, Status
@@ -185,7 +186,7 @@ def function_delete(c: Any, argv: list[bytes]) -> Any:
     engine = _engine(c)
     lib = engine.libraries.get(argv[2])
     if lib is None:
-        raise CommandError("ERR Library not found")
+        raise CommandError(errors.LIBRARY_NOT_FOUND)
     engine.unlink(lib)
     c.server.dirty += 1
     return OK

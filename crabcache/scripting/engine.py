@@ -51,22 +51,20 @@ from .vm import LuaVM, sha1hex
 if TYPE_CHECKING:
     from ..server.state import Server
 
-BUSY_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-BUSY_FUNCTION = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-NOTBUSY = "NOTBUSY No scripts in execution right now."
-UNKILLABLE = ("UNKILLABLE Sorry the script already executed write commands against the dataset. "
-              "You can either wait the script termination or kill the server in a hard way "
-              "using the SHUTDOWN NOSAVE command.")
-NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL."
-RO_WITH_WRITE_FLAG = "ERR Can not execute a script with write flag using *_ro command."
+BUSY_EVAL = errors.BUSY_SCRIPT
+BUSY_FUNCTION = errors.BUSY_FUNCTION
+NOTBUSY = errors.NOTBUSY
+UNKILLABLE = errors.UNKILLABLE
+NOSCRIPT = errors.NOSCRIPT
+RO_WITH_WRITE_FLAG = errors.SCRIPT_RO_WITH_WRITE_FLAG
 LOAD_TIMEOUT_S = 0.5  # FUNCTION LOAD's time limit (Redis's LOAD_TIMEOUT_MS)
 
-_E_NO_ARGS = b"ERR Please specify at least one argument for this redis lib call"
-_E_ARG_TYPE = b"ERR Lua redis lib command arguments must be strings or integers"
-_E_UNKNOWN = "ERR Unknown Redis command called from script"
-_E_ARITY = "ERR Wrong number of args calling Redis command from script"
-_E_NOSCRIPT = "ERR This Redis command is not allowed from script"
-_E_READONLY = "ERR Write commands are not allowed from read-only scripts."
+_E_NO_ARGS = errors.SCRIPT_NO_ARGS.encode()
+_E_ARG_TYPE = errors.SCRIPT_ARG_TYPE.encode()
+_E_UNKNOWN = errors.SCRIPT_UNKNOWN_COMMAND
+_E_ARITY = errors.SCRIPT_WRONG_ARITY
+_E_NOSCRIPT = errors.SCRIPT_NOSCRIPT_COMMAND
+_E_READONLY = errors.SCRIPT_WRITE_IN_RO
 _SCRIPT_FLAGS = frozenset(fx.FLAG_ORDER)
 
 
@@ -259,7 +257,7 @@ class ScriptEngine:
     def fcall(self, c: Any, argv: list[bytes], ro: bool) -> Any:
         f = self.functions.get(argv[1].lower())
         if f is None:
-            raise CommandError("ERR Function not found")
+            raise CommandError(errors.FUNCTION_NOT_FOUND)
         numkeys = _numkeys(argv, "ERR Bad number of keys provided")
         vm = self.func_vm
         return self._execute(c, vm, vm.run_function, f.fn, f.name, argv, False, f.flags, ro,
@@ -649,4 +647,4 @@ def _numkeys(argv: list[bytes], bad: str) -> int:
     return n
 
 
-__all__ = ["ScriptEngine", "Run", "errors"]
+__all__ = ["ScriptEngine", "Run"]

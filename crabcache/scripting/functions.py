@@ -21,14 +21,14 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import errors
 from ..errors import CommandError
 from ..persistence import rdb
 from ..persistence.crc64 import crc64
 
 FLAG_ORDER = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")
 NAME_RE = re.compile(rb"[A-Za-z0-9_]+\Z")
-BAD_NAME = ("ERR Library names can only contain letters, numbers, or underscores(_) "
-            "and must be at least one character long")
+BAD_NAME = errors.FUNCTION_BAD_NAME
 RDB_VERSION = 10
 
 
