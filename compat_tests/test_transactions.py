@@ -11,49 +11,54 @@ from wire import Wire
 NULL = {2: b"*-1\r\n", 3: b"_\r\n"}
 
 
+def check(raw, data: bytes, expected: bytes) -> None:
+    # Stop reading once the expected length is in: no waiting for a timeout.
+    assert raw(data, expect=len(expected)) == expected
+
+
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
 def proto(request):
     return request.param
 
 
 def test_multi_exec_replies(raw):
-    assert raw(b"MULTI\r\nSET k v\r\nINCR k\r\nGET k\r\nEXEC\r\n") == (
+    check(raw, b"MULTI\r\nSET k v\r\nINCR k\r\nGET k\r\nEXEC\r\n", (
         b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n"
-        b"*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n$1\r\nv\r\n")
+        b"*3\r\n+OK\r\n-ERR value is not an integer or out of range\r\n$1\r\nv\r\n"))
 
 
 def test_empty_transaction(raw):
-    assert raw(b"MULTI\r\nEXEC\r\n") == b"+OK\r\n*0\r\n"
+    check(raw, b"MULTI\r\nEXEC\r\n", b"+OK\r\n*0\r\n")
 
 
 def test_queuing_errors_abort_exec(raw):
-    assert raw(b"MULTI\r\nSET a 1\r\nGET\r\nNOSUCH x\r\nSET b 2\r\nEXEC\r\nMGET a b\r\n") == (
+    check(raw, b"MULTI\r\nSET a 1\r\nGET\r\nNOSUCH x\r\nSET b 2\r\nEXEC\r\nMGET a b\r\n", (
         b"+OK\r\n+QUEUED\r\n-ERR wrong number of arguments for 'get' command\r\n"
         b"-ERR unknown command 'NOSUCH', with args beginning with: 'x' \r\n+QUEUED\r\n"
         b"-EXECABORT Transaction discarded because of previous errors.\r\n"
-        b"*2\r\n$-1\r\n$-1\r\n")
+        b"*2\r\n$-1\r\n$-1\r\n"))
 
 
 def test_no_multi_command_is_refused_and_aborts(raw):
-    assert raw(b"MULTI\r\nSHUTDOWN\r\nPING\r\nEXEC\r\n") == (
+    check(raw, b"MULTI\r\nSHUTDOWN\r\nPING\r\nEXEC\r\n", (
         b"+OK\r\n-ERR Command not allowed inside a transaction\r\n+QUEUED\r\n"
-        b"-EXECABORT Transaction discarded because of previous errors.\r\n")
+        b"-EXECABORT Transaction discarded because of previous errors.\r\n"))
 
 
 def test_nested_multi_and_watch_inside_multi_do_not_abort(raw):
-    assert raw(b"MULTI\r\nMULTI\r\nWATCH x\r\nSET k v\r\nEXEC\r\n") == (
+    check(raw, b"MULTI\r\nMULTI\r\nWATCH x\r\nSET k v\r\nEXEC\r\n", (
         b"+OK\r\n-ERR MULTI calls can not be nested\r\n-ERR WATCH inside MULTI is not allowed\r\n"
-        b"+QUEUED\r\n*1\r\n+OK\r\n")
+        b"+QUEUED\r\n*1\r\n+OK\r\n"))
 
 
 def test_exec_discard_without_multi(raw):
-    assert raw(b"EXEC\r\nDISCARD\r\nMULTI\r\nSET k v\r\nDISCARD\r\nDISCARD\r\nGET k\r\n") == (
+    check(raw, b"EXEC\r\nDISCARD\r\nMULTI\r\nSET k v\r\nDISCARD\r\nDISCARD\r\nGET k\r\n", (
         b"-ERR EXEC without MULTI\r\n-ERR DISCARD without MULTI\r\n+OK\r\n+QUEUED\r\n+OK\r\n"
-        b"-ERR DISCARD without MULTI\r\n$-1\r\n")
+        b"-ERR DISCARD without MULTI\r\n$-1\r\n"))
 
 
 def test_unwatch_is_queued_inside_multi(raw):
-    assert raw(b"MULTI\r\nUNWATCH\r\nEXEC\r\n") == b"+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n"
+    check(raw, b"MULTI\r\nUNWATCH\r\nEXEC\r\n", b"+OK\r\n+QUEUED\r\n*1\r\n+OK\r\n")
 
 
 def test_pipeline_transaction(r):
@@ -207,7 +212,7 @@ def test_exec_is_atomic_with_respect_to_other_clients(server):
 
 
 def test_blocking_command_inside_exec_does_not_block(raw):
-    assert raw(b"MULTI\r\nBLPOP nolist 0\r\nEXEC\r\n") == b"+OK\r\n+QUEUED\r\n*1\r\n*-1\r\n"
+    check(raw, b"MULTI\r\nBLPOP nolist 0\r\nEXEC\r\n", b"+OK\r\n+QUEUED\r\n*1\r\n*-1\r\n")
 
 
 def test_stats_for_transactions(server):
