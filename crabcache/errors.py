@@ -313,6 +313,7 @@ OBJECT_IDLETIME_LFU = (
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
+INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647"
 
 
 def invalid_expire(fullname: str) -> CommandError:

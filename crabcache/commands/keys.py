@@ -47,10 +47,10 @@ GEN = "generic"
 
 
 def _int32(b: bytes) -> int:
-    # getIntFromObjectOrReply: a long long that must also fit in an int.
+    # getIntFromObjectOrReply: a long that must also fit in an int.
     v = parse_int(b)
     if not -(2**31) <= v < 2**31:
-        raise CommandError(errors.NOT_INTEGER)
+        raise CommandError(errors.INT_RANGE)
     return v
 
 
@@ -735,7 +735,7 @@ def _sort(c: Any, argv: list[bytes], readonly: bool) -> Any:
             raise CommandError(errors.SYNTAX)
         j += 1
     db = c.db
-    v = db.lookup(argv[1]) if storekey is not None else db.lookup_read(argv[1])
+    v = db.lookup_read(argv[1])
     if v is None:
         items, kind = [], "list"
     else:
