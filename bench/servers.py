@@ -145,8 +145,10 @@ class ServerProc:
     """One server process under test (``kind`` is "crabcache" or "redis")."""
 
     def __init__(self, kind: str, workdir: str, maxclients: int = 11000,
-                 port: int | None = None, extra: list[str] | None = None, src: str | None = None) -> None:
-        """``src``: run CrabCache from this source tree (PYTHONPATH) instead of the installed one."""
+                 port: int | None = None, extra: list[str] | None = None, src: str | None = None,
+                 env: dict[str, str] | None = None) -> None:
+        """``src``: run CrabCache from this source tree (PYTHONPATH) instead of the installed one;
+        ``env``: extra environment variables (a value of None removes one)."""
         self.kind = kind
         self.port = port or free_port()
         self.workdir = os.path.join(workdir, "%s-%d" % (kind, self.port))
@@ -160,6 +162,14 @@ class ServerProc:
             self.env = dict(os.environ, PYTHONPATH=os.path.abspath(src))
         else:
             base = crabcache_cmd()
+        if env:
+            merged = dict(self.env or os.environ)
+            for k, v in env.items():
+                if v is None:
+                    merged.pop(k, None)
+                else:
+                    merged[k] = v
+            self.env = merged
         self.argv = base + common_args(self.port, self.workdir, maxclients) + list(extra or [])
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = os.path.join(self.workdir, "server.log")
