@@ -96,11 +96,16 @@ class Database:
             d = self.slots[slot] = {}
         if key not in d:
             self.size += 1
-        elif not keep_ttl and self.nttl:
-            t = self.ttls[slot]
-            if t and t.pop(key, None) is not None:
-                self.nttl -= 1
-        d[key] = value
+            d[key] = value
+            if self.server.notify_flags:
+                # Redis's dbAdd announces every key that comes into being (class "n").
+                self.server.notify(self, "n", b"new", key)
+        else:
+            if not keep_ttl and self.nttl:
+                t = self.ttls[slot]
+                if t and t.pop(key, None) is not None:
+                    self.nttl -= 1
+            d[key] = value
         if self.watchers or self.server.tracking_on:
             self.modified(key)
         if self.blocking and key in self.blocking:
