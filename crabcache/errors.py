@@ -277,6 +277,11 @@ def xclaim_option(opt: bytes) -> CommandError:
     return CommandError("ERR Unrecognized XCLAIM option '%s'" % _show(opt))
 
 
+def block_in_script(name: bytes) -> CommandError:
+    """XREAD/XREADGROUP BLOCK called from Lua (the name as the script spelled it)."""
+    return CommandError("ERR %s command is not allowed with BLOCK option from scripts" % _show(name))
+
+
 VALUE_OUT_OF_RANGE = "ERR value is out of range"
 
 
