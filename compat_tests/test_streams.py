@@ -774,6 +774,37 @@ def test_xreadgroup_block(server, protocol, r):
     assert r.xpending("s", "g")["pending"] == 2
 
 
+def test_xread_block_client_unblock_and_new_key(server, protocol, r):
+    need(r, "client")
+    t = Reader(server, protocol, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+    t.start()
+    wait_blocked(r, 1)
+    cid = next(c["id"] for c in r.client_list() if c["cmd"] == "xread")
+    assert r.execute_command("CLIENT", "UNBLOCK", cid, "ERROR") == 1
+    t.finish()
+    assert t.error == "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+    # $ on a missing key waits for anything: the XADD that creates it serves it.
+    t = Reader(server, protocol, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+    t.start()
+    wait_blocked(r, 1)
+    r.xadd("s", {"a": 1}, id="7-7")
+    t.finish()
+    want = [[b"7-7", [b"a", b"1"]]]
+    assert (t.result == {b"s": want}) if protocol == 3 else (t.result == [[b"s", want]])
+
+
+def test_block_from_scripts(r):
+    need(r, "eval")
+    r.xadd("s", {"a": 1}, id="1-1")
+    with pytest.raises(redis.ResponseError, match="^xread command is not allowed with BLOCK option from scripts"):
+        r.eval("return redis.pcall('xread', 'block', '0', 'streams', 's', '0')", 0)
+    with pytest.raises(redis.ResponseError,
+                       match="^XREADgroup command is not allowed with BLOCK option from scripts"):
+        r.eval("return redis.pcall('XREADgroup', 'GROUP', 'g', 'c', 'block', 'x', 'streams', 's', '>')", 0)
+    assert r.eval("return redis.call('xread', 'count', '1', 'streams', 's', '0')", 0) == \
+        [[b"s", [[b"1-1", [b"a", b"1"]]]]]
+
+
 # --- the command table ----------------------------------------------------------------------
 
 STREAM_COMMANDS = ["xadd", "xlen", "xrange", "xrevrange", "xdel", "xtrim", "xread", "xreadgroup", "xgroup",

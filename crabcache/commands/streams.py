@@ -146,11 +146,6 @@ def _entries(items: list[tuple[int, list[bytes]]]) -> list[list[Any]]:
     return [[b"%d-%d" % (eid >> 64, eid & M64), fields] for eid, fields in items]
 
 
-def _entry(s: Stream, eid: int) -> Any:
-    fields = s.get(eid)
-    return None if fields is None else [fmt_id(eid), fields]
-
-
 # --- XADD / XTRIM ------------------------------------------------------------------------
 
 
@@ -494,6 +489,9 @@ def _xread(c: Any, argv: list[bytes], group_mode: bool) -> Any:
         more = n - i - 1
         o = argv[i].lower()
         if o == b"block" and more:
+            if c.kind == "lua":
+                # Checked before the timeout itself, as Redis does for its Lua client.
+                raise errors.block_in_script(argv[0])
             i += 1
             timeout = parse_int(argv[i], errors.TIMEOUT_NOT_INTEGER)
             if timeout < 0:
@@ -1071,10 +1069,6 @@ def _info_target(c: Any, key: bytes) -> Stream:
     if s is None:
         raise CommandError(errors.NO_SUCH_KEY)
     return s
-
-
-def _lag(s: Stream, g: Group) -> Any:
-    return s.lag(g)
 
 
 def _entries_read(g: Group) -> Any:
