@@ -239,7 +239,7 @@ from ..commands import connection as _client_container  # noqa: E402,F401
          summary="Unblock a client blocked in a blocking command from a different connection")
 def client_unblock(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 4:
-        raise errors.subcommand_syntax("unblock", "client")
+        raise errors.subcommand_syntax(argv[1].decode("latin-1"), "client")  # as the client spelled it
     error = False
     if len(argv) == 4:
         reason = argv[3].lower()
