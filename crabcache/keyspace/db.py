@@ -105,6 +105,8 @@ class Database:
                 t = self.ttls[slot]
                 if t and t.pop(key, None) is not None:
                     self.nttl -= 1
+                    if not self.nttl:
+                        self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
             d[key] = value
         if self.watchers or self.server.tracking_on:
             self.modified(key)
@@ -131,6 +133,8 @@ class Database:
                     return False
                 del t[key]
                 self.nttl -= 1
+                if not self.nttl:
+                    self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
         del d[key]
         self.size -= 1
         if self.watchers or self.server.tracking_on:
@@ -154,6 +158,8 @@ class Database:
         t = self.ttls[key_slot(key)]
         if t and t.pop(key, None) is not None:
             self.nttl -= 1
+            if not self.nttl:
+                self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
             if self.watchers or self.server.tracking_on:
                 self.modified(key)
             return True
@@ -197,6 +203,7 @@ class Database:
         self.ttls = [None] * NSLOTS
         self.size = 0
         self.nttl = 0
+        self.avg_ttl = 0
         if self.server.tracking_on:
             self.server.invalidate_all()
         return n
@@ -208,6 +215,8 @@ class Database:
         del self.ttls[slot][key]  # type: ignore[index]
         self.size -= 1
         self.nttl -= 1
+        if not self.nttl:
+            self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
         self.server.stats.expired_keys += 1
         if self.watchers or self.server.tracking_on:
             self.modified(key)
