@@ -960,3 +960,14 @@ def test_debug_reload_keeps_streams(r):
     except redis.ResponseError as e:
         pytest.skip("no DEBUG RELOAD here: %s" % e)
     assert r.execute_command(*full) == before
+
+
+def test_copy_duplicates_groups_too(rr):
+    need(rr, "copy")
+    _build_for_dump(rr)
+    assert x(rr, "COPY", "s", "t") == 1
+    full = ("XINFO", "STREAM", "%s", "FULL", "COUNT", "0")
+    assert x(rr, *[a.replace("%s", "t") for a in full]) == x(rr, *[a.replace("%s", "s") for a in full])
+    x(rr, "XACK", "t", "g1", "1-1")
+    x(rr, "XADD", "t", "999-0", "a", "b")
+    assert x(rr, "XPENDING", "s", "g1")[0] == 25 and x(rr, "XLEN", "s") == 219

@@ -200,6 +200,33 @@ class Stream:
     def encoding(self, config: Any) -> bytes:
         return b"stream"
 
+    def dup(self) -> "Stream":
+        """A deep copy for COPY (streamDup): entries, nodes, groups, PELs, consumers."""
+        t = Stream()
+        for node in self.nodes:
+            n = Node.__new__(Node)
+            n.master, n.last, n.total, n.nbytes, n.mfields = (
+                node.master, node.last, node.total, node.nbytes, node.mfields)
+            n.ids = node.ids.copy()
+            n.vals = node.vals.copy()  # field lists are never changed in place: shared
+            t.nodes.append(n)
+        t.keys = self.keys.copy()
+        t.length, t.last_id, t.max_deleted, t.entries_added = (
+            self.length, self.last_id, self.max_deleted, self.entries_added)
+        for name, g in self.groups.items():
+            h = t.groups[name] = Group(g.last_id, g.entries_read)
+            nacks: dict[int, Nack] = {}
+            for eid, nack in g.pel.items():
+                m = nacks[eid] = Nack(None, nack.delivery_time)
+                m.delivery_count = nack.delivery_count
+                h.pel[eid] = m
+            for cname, cons in g.consumers.items():
+                d = h.consumers[cname] = Consumer(cname, cons.seen_time)
+                for eid in cons.pel:
+                    nacks[eid].consumer = d
+                    d.pel[eid] = nacks[eid]
+        return t
+
     def __len__(self) -> int:
         return self.length
 

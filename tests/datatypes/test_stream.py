@@ -506,3 +506,19 @@ def test_rdb_corruption_is_an_error():
         load(sm.rdb_encode(s)[1])
     with pytest.raises(rdb.RDBError, match="Short read"):
         load(sm.rdb_encode(make(3))[1][:-2])
+
+
+def test_dup_is_deep(env):
+    for k in range(1, 30):
+        env("XADD", "s", "%d-1" % k, "f", "v")
+    env("XGROUP", "CREATE", "s", "g", "0")
+    env("XREADGROUP", "GROUP", "g", "c", "COUNT", "5", "STREAMS", "s", ">")
+    s = env.server.dbs[0].lookup(b"s")
+    t = s.dup()
+    assert snapshot(t) == snapshot(s) and t.keys == s.keys and t.rax_nodes() == s.rax_nodes()
+    assert [n.lp_bytes() for n in t.nodes] == [n.lp_bytes() for n in s.nodes]
+    t.delete(i(1, 1))
+    t.groups[b"g"].ack(i(2, 1))
+    add(t, i(99))
+    assert s.length == 29 and len(s.groups[b"g"].pel) == 5 and s.last_id == i(29, 1)
+    assert t.groups[b"g"].consumers[b"c"].pel.keys() == t.groups[b"g"].pel.keys()
