@@ -169,6 +169,8 @@ def test_lpos(rr):
     assert err(rr, "LPOS", "l", "a", "COUNT") == "syntax error"
     assert err(rr, "LPOS", "l", "a", "FOO", 1) == "syntax error"
     assert err(rr, "LPOS", "l", "a", "RANK", "x") == NOT_INT
+    assert err(rr, "LPOS", "l", "a", "COUNT", "x") == "COUNT can't be negative"
+    assert err(rr, "LPOS", "l", "a", "MAXLEN", "x") == "MAXLEN can't be negative"
 
 
 def test_lmove_rpoplpush(rr):

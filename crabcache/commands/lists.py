@@ -276,11 +276,11 @@ def lpos(c: Any, argv: list[bytes]) -> Any:
             if rank == 0:
                 raise CommandError(errors.LPOS_RANK_ZERO)
         elif opt == b"count":
-            count = parse_int(argv[i + 1])
+            count = parse_int(argv[i + 1], errors.LPOS_COUNT_NEGATIVE)
             if count < 0:
                 raise CommandError(errors.LPOS_COUNT_NEGATIVE)
         elif opt == b"maxlen":
-            maxlen = parse_int(argv[i + 1])
+            maxlen = parse_int(argv[i + 1], errors.LPOS_MAXLEN_NEGATIVE)
             if maxlen < 0:
                 raise CommandError(errors.LPOS_MAXLEN_NEGATIVE)
         else:
