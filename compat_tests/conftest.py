@@ -106,9 +106,12 @@ def start(name: str, extra: list[str] | None = None) -> Endpoint:
     port = free_port()
     fd, logfile = tempfile.mkstemp(prefix="compat-%s-" % name, suffix=".log")
     os.close(fd)
-    args = ["--port", str(port), "--bind", "127.0.0.1", *COMMON_ARGS, *(extra or [])]
+    # A fresh dir each: no server loads a dump.rdb someone left behind, and none
+    # writes one into the working tree.  Later "--dir" in ``extra`` still wins.
+    workdir = tempfile.mkdtemp(prefix="compat-%s-dir-" % name)
+    args = ["--port", str(port), "--bind", "127.0.0.1", *COMMON_ARGS, "--dir", workdir, *(extra or [])]
     if name == "redis":
-        cmd = [REDIS_SERVER or "redis-server", *args, "--dir", tempfile.gettempdir()]
+        cmd = [REDIS_SERVER or "redis-server", *args]
     else:
         cmd = [sys.executable, "-m", "crabcache", *args]
     log = open(logfile, "wb")

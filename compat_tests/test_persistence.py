@@ -185,7 +185,7 @@ class Disk:
             self.ep = spawn("redis", ["--enable-protected-configs", "yes", *(extra or [])])
             self.ep.client().config_set("dir", self.dir)
         else:
-            self.ep = spawn("crabcache", ["--dir", self.dir, *(extra or [])])
+            self.ep = spawn("crabcache", ["--enable-protected-configs", "yes", "--dir", self.dir, *(extra or [])])
         self.c = self.ep.client(protocol=2)
 
     def path(self, name: str = "dump.rdb") -> str:

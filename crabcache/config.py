@@ -217,6 +217,7 @@ class Param:
     mutable: bool = True
     aliases: tuple[str, ...] = ()
     inert: bool = False  # accepted for compatibility, no effect yet
+    protected: bool = False  # CONFIG SET needs enable-protected-configs (Redis 7's PROTECTED_CONFIG)
     on_change: Callable[[Any, Any], None] | None = field(default=None, repr=False)
 
 
@@ -264,8 +265,8 @@ PARAMS: list[Param] = [
     Param("busy-reply-threshold", Int(0, LLONG_MAX), 5000, aliases=("lua-time-limit",)),
     # persistence
     Param("save", Save(), [(3600, 1), (300, 100), (60, 10000)]),
-    Param("dbfilename", String(), "dump.rdb"),
-    Param("dir", String(), ""),
+    Param("dbfilename", String(), "dump.rdb", protected=True),
+    Param("dir", String(), "", protected=True),
     Param("rdbcompression", Bool(), True),
     Param("rdbchecksum", Bool(), True),
     Param("stop-writes-on-bgsave-error", Bool(), True),
@@ -280,7 +281,8 @@ PARAMS: list[Param] = [
     Param("latency-tracking", Bool(), True, inert=True),
     Param("tracking-table-max-keys", Int(0, LLONG_MAX), 1000000),
     # encodings (OBJECT ENCODING follows these thresholds)
-    Param("hash-max-listpack-entries", Int(0, LLONG_MAX), 128, aliases=("hash-max-ziplist-entries",)),
+    # 512, not upstream's 128: the reference build (Debian's 7.0.15) reports 512.
+    Param("hash-max-listpack-entries", Int(0, LLONG_MAX), 512, aliases=("hash-max-ziplist-entries",)),
     Param("hash-max-listpack-value", Int(0, LLONG_MAX), 64, aliases=("hash-max-ziplist-value",)),
     Param("list-max-listpack-size", Int(-5, INT_MAX), -2, aliases=("list-max-ziplist-size",)),
     Param("list-compress-depth", Int(0, INT_MAX), 0),
@@ -299,7 +301,8 @@ PARAMS: list[Param] = [
     Param("lazyfree-lazy-user-flush", Bool(), False, inert=True),
     Param("replica-read-only", Bool(), True, aliases=("slave-read-only",), inert=True),
     Param("cluster-enabled", Bool(), False, mutable=False, inert=True),
-    Param("enable-debug-command", Enum(("no", "yes", "local")), "no", mutable=False, inert=True),
+    Param("enable-debug-command", Enum(("no", "yes", "local")), "no", mutable=False),
+    Param("enable-protected-configs", Enum(("no", "yes", "local")), "no", mutable=False),
     Param("crabcache-shutdown-timeout", Int(0, 3600), 10),
 ]
 
@@ -352,6 +355,8 @@ class Config:
             seen.add(p.name)
             if not p.mutable:
                 raise ValueError(_failed(name, "can't set immutable config"))
+            if p.protected and self.values["enable-protected-configs"] == "no":
+                raise ValueError(_failed(name, "can't set protected config"))
             try:
                 parsed.append((p, p.type.parse(raw)))
             except ConfigError as e:

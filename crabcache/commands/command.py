@@ -14,7 +14,7 @@ from typing import Any
 from .. import errors
 from ..errors import CommandError
 from ..glob import compile_glob
-from ..protocol.writer import Map, Set, Status
+from ..protocol.writer import NULL_ARRAY, Map, Set, Status
 from .registry import COMMANDS, Command, all_commands, command, container
 
 # Redis's ACL category table order; COMMAND INFO lists categories in this order.
@@ -113,7 +113,7 @@ def command_info_(c: Any, argv: list[bytes]) -> Any:
     out = []
     for name in argv[2:]:
         cmd = _find(name)
-        out.append(command_info(cmd) if cmd is not None else None)
+        out.append(command_info(cmd) if cmd is not None else NULL_ARRAY)
     return out
 
 
