@@ -971,3 +971,29 @@ def test_copy_duplicates_groups_too(rr):
     x(rr, "XACK", "t", "g1", "1-1")
     x(rr, "XADD", "t", "999-0", "a", "b")
     assert x(rr, "XPENDING", "s", "g1")[0] == 25 and x(rr, "XLEN", "s") == 219
+
+
+def test_keyspace_events(r, config_restore):
+    need(r, "psubscribe")
+    config_restore("notify-keyspace-events", "Et")
+    p = r.pubsub()
+    p.psubscribe("__keyevent@0__:*")
+    assert p.get_message(timeout=2)["type"] in ("psubscribe", b"psubscribe")
+    for args in [("XADD", "s", "1-1", "a", "b"), ("XADD", "s", "MAXLEN", "0", "2-1", "a", "b"),
+                 ("XADD", "s", "3-1", "a", "b"), ("XDEL", "s", "3-1"), ("XDEL", "s", "3-1"),
+                 ("XTRIM", "s", "MAXLEN", "0"), ("XGROUP", "CREATE", "s", "g", "0"),
+                 ("XGROUP", "CREATECONSUMER", "s", "g", "c"), ("XREADGROUP", "GROUP", "g", "d", "STREAMS", "s", ">"),
+                 ("XGROUP", "SETID", "s", "g", "$"), ("XGROUP", "DELCONSUMER", "s", "g", "c"),
+                 ("XSETID", "s", "5-0"), ("XGROUP", "DESTROY", "s", "g"), ("XADD", "x", "NOMKSTREAM", "*", "a", "b")]:
+        r.execute_command(*args)
+    got = []
+    while True:
+        m = p.get_message(timeout=0.5)
+        if m is None:
+            break
+        got.append((m["channel"].split(b":", 1)[1], m["data"]))
+    p.close()
+    assert got == [(b"xadd", b"s"), (b"xadd", b"s"), (b"xtrim", b"s"), (b"xadd", b"s"), (b"xdel", b"s"),
+                   # XREADGROUP creates its consumer only when it has something to serve (7.0)
+                   (b"xgroup-create", b"s"), (b"xgroup-createconsumer", b"s"), (b"xgroup-setid", b"s"), (b"xgroup-delconsumer", b"s"), (b"xsetid", b"s"),
+                   (b"xgroup-destroy", b"s")]

@@ -565,8 +565,9 @@ def _xread(c: Any, argv: list[bytes], group_mode: bool) -> Any:
             if not history and s.length and s.last_valid_id() > g.last_id:
                 serve = True
                 gt = g.last_id
-            cons = _consumer(c, g, consumername, key, now)
             if serve:
+                # Redis 7.0 creates (or refreshes) the consumer only when it serves it.
+                cons = _consumer(c, g, consumername, key, now)
                 start = gt + 1 if gt < MAX_ID else gt
                 if history:
                     entries = _history(s, cons, start, count, now)
