@@ -876,9 +876,20 @@ def _random_ops(rnd, n):
             yield ["XRANGE", "s", rnd.choice(ids), "+", "COUNT", str(rnd.randint(1, 20))]
         elif op < 0.9:
             yield ["XREVRANGE", "s", "+", "(" + rnd.choice(ids), "COUNT", str(rnd.randint(1, 20))]
-        elif op < 0.95:
+        elif op < 0.92:
             yield ["XREADGROUP", "GROUP", "g", rnd.choice(["a", "b"]), "COUNT", "3", "STREAMS", "s",
                    rnd.choice([">", ">", "0"])]
+        elif op < 0.98:
+            yield rnd.choice([
+                ["XACK", "s", "g"] + [rnd.choice(ids) for _ in range(rnd.randint(1, 3))],
+                ["XCLAIM", "s", "g", rnd.choice(["a", "b", "c"]), "0", rnd.choice(ids), rnd.choice(ids), "JUSTID"],
+                ["XCLAIM", "s", "g", "b", "0", rnd.choice(ids), "FORCE", "RETRYCOUNT", "3", "JUSTID"],
+                ["XAUTOCLAIM", "s", "g", rnd.choice(["a", "c"]), "0", rnd.choice(ids), "COUNT", "4", "JUSTID"],
+                ["XPENDING", "s", "g"],
+                ["XGROUP", "SETID", "s", "g", rnd.choice(ids)],
+                ["XGROUP", "DELCONSUMER", "s", "g", rnd.choice(["a", "b", "c"])],
+                ["XINFO", "GROUPS", "s"],
+            ])
         else:
             yield ["XINFO", "STREAM", "s"]
 
