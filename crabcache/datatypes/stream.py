@@ -28,6 +28,10 @@ Theory of operation:
   ``id -> Nack`` sharing the same ``Nack`` objects, so an ACK or a claim
   touches both in O(log n).
 
+* The RDB codec at the end registers itself with ``persistence/rdb.py``'s
+  hooks on import: SAVE, DEBUG RELOAD, DUMP and RESTORE carry streams in
+  Redis 7.0's own format, so files and payloads move between us and Redis.
+
 This module is protocol-free: it knows nothing of replies or errors; the
 commands in ``commands/streams.py`` turn its values into Redis replies.
 """
