@@ -135,6 +135,9 @@ class Connection:
         self.wake.set()
         if self.scope is not None:
             self.scope.cancel()
+        # Gone for everyone at once, as Redis's freeClient: CLIENT LIST, PUBSUB
+        # NUMSUB and friends must not see it while its task unwinds.
+        forget_client(self.server, self.session)
 
     async def _writer(self) -> None:
         sock = self.sock
@@ -335,10 +338,15 @@ async def handle_client(server: "Server", sock: socket.socket, kind: str, regist
         await conn.run()
     finally:
         registry.discard(conn)
-        server.clients.pop(session.id, None)
+        forget_client(server, session)
+        sock.close()
+
+
+def forget_client(server: "Server", session: Session) -> None:
+    """Drop a client from the server's view and undo its state; runs once per client."""
+    if server.clients.pop(session.id, None) is not None:
         for fn in server.hooks.get("on_disconnect", ()):
             fn(session)
-        sock.close()
 
 
 def run_before_sleep(server: "Server") -> None:
