@@ -11,8 +11,9 @@ even, as glibc's printf does.
 
 ``string2ld`` accepts what ``strtold`` consumes entirely: decimal or hex
 (``0x1p3``) numbers, ``inf``/``infinity``, a leading sign; it refuses a
-leading space, NaN, an empty string, texts of 5 KiB or more, and values that
-overflow or underflow to zero.  Like the C code it stops at a NUL byte.
+leading space, NaN, an empty string, texts of 5 KiB or more, values that
+overflow or underflow to zero, and any text strtold does not read to its very
+end (so a NUL byte anywhere makes it invalid).
 """
 
 from __future__ import annotations
@@ -60,11 +61,6 @@ def string2ld(b: bytes) -> Number | None:
     """The value Redis reads from ``b``, or None where string2ld fails."""
     if not b or len(b) >= MAX_LONG_DOUBLE_CHARS or b[0] in _SPACE:
         return None
-    nul = b.find(b"\0")
-    if nul >= 0:
-        b = b[:nul]
-        if not b:
-            return Fraction(0)  # strtold("") reads nothing and stops at the NUL
     m = _DEC.fullmatch(b)
     if m is not None and (m.group(2) or m.group(3)):
         sign, ip, fp, ex = m.groups()
