@@ -11,20 +11,24 @@ Theory of operation:
 * A waiter carries ``serve(key)``: a synchronous function that performs the
   command for that client against the now-ready key and returns its reply, or
   None when the key can't serve it (empty, or of another type: a BZPOPMIN
-  waiter is skipped by a list push).  The data moves the moment it is served,
+  waiter is skipped by a list push); a ``CommandError`` it raises becomes the
+  client's reply.  The data moves the moment it is served,
   inside the writer's turn, exactly as Redis's handleClientsBlockedOnKeys does;
   the parked connection task is only told (a ``trio.Event``) that its reply is
   ready.  Nothing polls.
 * Writes that may make a key ready call ``db.signal_ready(key)``, which queues
-  the key in ``server.ready_keys`` when someone waits on it.  The connection
+  the key in ``server.ready_keys`` when someone waits on it; ``db.set`` does
+  so itself, so creating a key (a push, RENAME, SMOVE ...) needs nothing more.  The connection
   calls the ``serve_ready`` hook after every *top-level* command, so a push
   inside MULTI/EXEC or a script wakes clients only after it completes.  Serving
   may push elsewhere (BLMOVE) and ready more keys; the loop runs until none is
   left, and never re-enters itself.
 * A waiter leaves ``db.blocking`` exactly once, whichever comes first: served,
   timed out (``trio.move_on_after``), CLIENT UNBLOCK, or cancelled because the
-  connection went away (the ``finally`` in ``BlockedCall.wait``).  A client
-  that disconnects while blocked leaves no trace.
+  connection went away (the ``finally`` in ``BlockedCall.wait``; the
+  connection keeps watching a parked client's socket for EOF, as Redis keeps
+  reading blocked clients).  A client that disconnects while blocked leaves
+  no trace.
 * Timeouts are parsed as Redis 7.0 does (``parse_timeout_ms``): seconds as a
   long double, rounded up to whole milliseconds; 0 means forever.
 """
@@ -206,7 +210,10 @@ def serve_ready(server: "Server") -> None:
                         continue
                     if db.lookup(key) is None:
                         break
-                    reply = w.serve(key)
+                    try:
+                        reply = w.serve(key)
+                    except CommandError as e:
+                        reply = e  # the error goes to the blocked client, as in Redis
                     if reply is not None:
                         w.finish(reply)
     finally:
