@@ -135,3 +135,10 @@ def test_debug(r):
     assert r.execute_command("DEBUG", "SLEEP", "0") in (b"OK", True, "OK")
     with pytest.raises(redis.ResponseError, match="^MYERR custom$"):
         r.execute_command("DEBUG", "ERROR", "MYERR custom")
+
+
+def test_command_info_containers(rr):
+    config, command = rr.execute_command("COMMAND", "INFO", "config", "command")
+    assert list(config[6]) == [b"@slow"] and config[1] == -2
+    assert command[1] == -1 and set(command[2]) == {b"loading", b"stale"}
+    assert list(command[6]) == [b"@slow", b"@connection"]

@@ -91,7 +91,11 @@ def command_docs(cmd: Command) -> Map:
 
 container("command", group="server", since="2.8.13", summary="Get array of Redis command details")
 # COMMAND with no subcommand is valid too: the container handles it below.
-COMMANDS[b"command"].arity = -1
+_cmd = COMMANDS[b"command"]
+_cmd.arity = -1
+_cmd.flags = frozenset(("loading", "stale"))
+_cmd.acl = ("@connection",)
+_cmd.tips = ("nondeterministic_output_order",)
 
 
 def _command_all(c: Any, argv: list[bytes]) -> Any:

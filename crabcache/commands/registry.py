@@ -80,6 +80,8 @@ class Command:
         return list(range(self.first_key, min(last, len(argv) - 1) + 1, self.step or 1))
 
     def acl_categories(self) -> list[str]:
+        if self.handler is None:  # a pure container (CLIENT, CONFIG, XGROUP ...): Redis says @slow only
+            return ["@slow", *self.acl]
         cats: list[str] = []
         f = self.flags
         if "write" in f:
