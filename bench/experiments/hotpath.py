@@ -48,6 +48,13 @@ CASES = {
     "GET": [enc(b"GET", b"key:__rand_int__")],
     "SET": [enc(b"SET", b"key:__rand_int__", b"xxx")],
     "INCR": [enc(b"INCR", b"counter:__rand_int__")],
+    "LPUSH": [enc(b"LPUSH", b"mylist", b"xxx")],
+    "LRANGE_100": [enc(b"LRANGE", b"mylist", b"0", b"99")],
+    "LRANGE_600": [enc(b"LRANGE", b"mylist", b"0", b"599")],
+    "HSET": [enc(b"HSET", b"myhash", b"element:__rand_int__", b"xxx")],
+    "SADD": [enc(b"SADD", b"myset", b"element:__rand_int__")],
+    "ZADD": [enc(b"ZADD", b"myzset", b"0", b"element:__rand_int__")],
+    "MSET": [enc(b"MSET", *[b"key:__rand_int__", b"xxx"] * 10)],
     "GET x16": [enc(b"GET", b"key:__rand_int__") * 16],
     "SET x16": [enc(b"SET", b"key:__rand_int__", b"xxx") * 16],
 }
@@ -59,6 +66,7 @@ def measure(name: str, payloads: list[bytes], count: int, repeat: int) -> float:
     reader = RequestReader()
     ncmd = sum(len(RequestReader().feed(p)) for p in payloads)
     one_read(reader, session, enc(b"SET", b"key:__rand_int__", b"xxx"))
+    one_read(reader, session, enc(b"RPUSH", b"mylist", *[b"xxx"] * 600))
     iters = max(1, count // ncmd)
     best = float("inf")
     for _ in range(repeat):
@@ -74,8 +82,11 @@ def main() -> None:
     p = argparse.ArgumentParser(prog="python -m bench.experiments.hotpath")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--count", type=int, default=100000)
+    p.add_argument("--only", help="comma list of case names")
     a = p.parse_args()
     for name, payloads in CASES.items():
+        if a.only and name not in a.only.split(","):
+            continue
         print("%-8s %7.0f ns/command" % (name, measure(name, payloads, a.count, a.repeat)))
 
 

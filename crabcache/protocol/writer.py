@@ -130,14 +130,25 @@ def _null_array(v: Any, out: list[bytes], resp3: bool) -> None:
     out.append(b"_\r\n" if resp3 else b"*-1\r\n")
 
 
+# "$<n>\r\n" for the common small lengths: aggregate replies (LRANGE,
+# HGETALL, SMEMBERS ...) append (header, item, CRLF) with no formatting and
+# no copy of the item; b"".join copies once at the end.
+_BULK_HEADERS = tuple(b"$%d\r\n" % i for i in range(1024))
+
+
+def _items(v: Any, out: list[bytes], resp3: bool) -> None:
+    hdr = _BULK_HEADERS
+    for item in v:
+        if type(item) is bytes:  # bytes only: a bytearray may change before the join
+            n = len(item)
+            out += (hdr[n] if n < 1024 else b"$%d\r\n" % n, item, b"\r\n")
+        else:
+            _ENCODERS.get(type(item), _fallback)(item, out, resp3)
+
+
 def _array(v: list | tuple, out: list[bytes], resp3: bool) -> None:
     out.append(b"*%d\r\n" % len(v))
-    for item in v:
-        t = type(item)
-        if t is bytes:
-            out.append(b"$%d\r\n%s\r\n" % (len(item), item))
-        else:
-            _ENCODERS.get(t, _fallback)(item, out, resp3)
+    _items(v, out, resp3)
 
 
 def _dict(v: dict, out: list[bytes], resp3: bool) -> None:
@@ -149,20 +160,17 @@ def _dict(v: dict, out: list[bytes], resp3: bool) -> None:
 
 def _map(v: Map, out: list[bytes], resp3: bool) -> None:
     out.append((b"%%%d\r\n" % (len(v) // 2)) if resp3 else (b"*%d\r\n" % len(v)))
-    for item in v:
-        _ENCODERS.get(type(item), _fallback)(item, out, resp3)
+    _items(v, out, resp3)
 
 
 def _set(v: Any, out: list[bytes], resp3: bool) -> None:
     out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(v))
-    for item in v:
-        _ENCODERS.get(type(item), _fallback)(item, out, resp3)
+    _items(v, out, resp3)
 
 
 def _push(v: Push, out: list[bytes], resp3: bool) -> None:
     out.append((b">%d\r\n" if resp3 else b"*%d\r\n") % len(v))
-    for item in v:
-        _ENCODERS.get(type(item), _fallback)(item, out, resp3)
+    _items(v, out, resp3)
 
 
 def _float(v: float, out: list[bytes], resp3: bool) -> None:
