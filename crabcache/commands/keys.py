@@ -740,8 +740,8 @@ def _sort(c: Any, argv: list[bytes], readonly: bool) -> Any:
         items, kind = [], "list"
     else:
         items, kind = _elements(v, c.server.config)
-    if dontsort and kind == "set" and storekey is not None:
-        # Stored output must not depend on set order: sort it after all.
+    if dontsort and kind == "set" and (storekey is not None or c.kind == "lua"):
+        # Stored or scripted output must not depend on set order: sort it after all.
         dontsort, alpha, sortby = False, True, None
     n = len(items)
     start = max(limit_start, 0)
