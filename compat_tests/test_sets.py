@@ -267,3 +267,19 @@ def test_keyspace_events(r, config_restore):
         got.append((m["channel"].split(b":", 1)[1], m["data"]))
     p.close()
     assert got == want
+
+
+def test_keyspace_hits_and_misses(rr):
+    x = rr.execute_command
+    x("SADD", "s", "m")
+    x("ZADD", "z", 1, "m")
+    x("CONFIG", "RESETSTAT")
+    # Every source of the algebra commands is a read lookup, STORE forms included.
+    for cmd in (("SINTER", "s", "nokey"), ("SUNIONSTORE", "d", "s", "nokey"), ("SINTERCARD", 2, "s", "nokey"),
+                ("ZUNIONSTORE", "d", 2, "z", "nokey"), ("ZINTER", 2, "z", "nokey"), ("SMEMBERS", "s"),
+                ("SPOP", "nokey"), ("LPOP", "nokey"), ("ZSCORE", "z", "m"), ("HGET", "nokey", "f")):
+        x(*cmd)
+    info = x("INFO", "stats")
+    info = info.decode() if isinstance(info, bytes) else str(info)
+    fields = dict(line.split(":", 1) for line in info.splitlines() if line.startswith("keyspace_"))
+    assert (fields["keyspace_hits"], fields["keyspace_misses"]) == ("7", "6")

@@ -264,16 +264,12 @@ def smove(c: Any, argv: list[bytes]) -> Any:
     return 1
 
 
-def _sets(c: Any, keys: list[bytes], write: bool) -> list[Set | None]:
-    """Every key's set (None when missing); WRONGTYPE if any holds another type."""
-    get = c.db.lookup
-    out: list[Set | None] = []
-    for k in keys:
-        v = read_set(c, k) if not write else get(k)
-        if v is not None and type(v) is not Set:
-            raise CommandError(errors.WRONGTYPE)
-        out.append(v)
-    return out
+def _sets(c: Any, keys: list[bytes]) -> list[Set | None]:
+    """Every key's set (None when missing); WRONGTYPE if any holds another type.
+
+    Read lookups (they count hits and misses), for the STORE forms too, as in Redis.
+    """
+    return [read_set(c, k) for k in keys]
 
 
 def _inter(sets: list[Set | None]) -> set[bytes]:
@@ -321,7 +317,7 @@ def _reply(c: Any, result: set[bytes]) -> ReplySet:
          complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number "
                     "of sets.")
 def sinter(c: Any, argv: list[bytes]) -> Any:
-    return _reply(c, _inter(_sets(c, argv[1:], False)))
+    return _reply(c, _inter(_sets(c, argv[1:])))
 
 
 @command("sinterstore", -3, "write denyoom", keys=(1, -1, 1), group=SET, since="1.0.0",
@@ -329,7 +325,7 @@ def sinter(c: Any, argv: list[bytes]) -> Any:
          complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number "
                     "of sets.")
 def sinterstore(c: Any, argv: list[bytes]) -> Any:
-    return _store(c, argv[1], _inter(_sets(c, argv[2:], True)), b"sinterstore")
+    return _store(c, argv[1], _inter(_sets(c, argv[2:])), b"sinterstore")
 
 
 @command("sunion", -2, "readonly", keys=(1, -1, 1), group=SET, since="1.0.0",
@@ -337,14 +333,14 @@ def sinterstore(c: Any, argv: list[bytes]) -> Any:
          summary="Add multiple sets",
          complexity="O(N) where N is the total number of elements in all given sets.")
 def sunion(c: Any, argv: list[bytes]) -> Any:
-    return _reply(c, _union(_sets(c, argv[1:], False)))
+    return _reply(c, _union(_sets(c, argv[1:])))
 
 
 @command("sunionstore", -3, "write denyoom", keys=(1, -1, 1), group=SET, since="1.0.0",
          summary="Add multiple sets and store the resulting set in a key",
          complexity="O(N) where N is the total number of elements in all given sets.")
 def sunionstore(c: Any, argv: list[bytes]) -> Any:
-    return _store(c, argv[1], _union(_sets(c, argv[2:], True)), b"sunionstore")
+    return _store(c, argv[1], _union(_sets(c, argv[2:])), b"sunionstore")
 
 
 @command("sdiff", -2, "readonly", keys=(1, -1, 1), group=SET, since="1.0.0",
@@ -352,14 +348,14 @@ def sunionstore(c: Any, argv: list[bytes]) -> Any:
          summary="Subtract multiple sets",
          complexity="O(N) where N is the total number of elements in all given sets.")
 def sdiff(c: Any, argv: list[bytes]) -> Any:
-    return _reply(c, _diff(_sets(c, argv[1:], False)))
+    return _reply(c, _diff(_sets(c, argv[1:])))
 
 
 @command("sdiffstore", -3, "write denyoom", keys=(1, -1, 1), group=SET, since="1.0.0",
          summary="Subtract multiple sets and store the resulting set in a key",
          complexity="O(N) where N is the total number of elements in all given sets.")
 def sdiffstore(c: Any, argv: list[bytes]) -> Any:
-    return _store(c, argv[1], _diff(_sets(c, argv[2:], True)), b"sdiffstore")
+    return _store(c, argv[1], _diff(_sets(c, argv[2:])), b"sdiffstore")
 
 
 def numkeys_keys(argv: list[bytes]) -> list[int]:
@@ -393,7 +389,7 @@ def sintercard(c: Any, argv: list[bytes]) -> Any:
             i += 2
         else:
             raise CommandError(errors.SYNTAX)
-    sets = _sets(c, argv[2:2 + numkeys], False)
+    sets = _sets(c, argv[2:2 + numkeys])
     if any(s is None for s in sets):
         return 0
     ordered = sorted(sets, key=len)  # type: ignore[arg-type]

@@ -694,9 +694,14 @@ def _setop(c: Any, argv: list[bytes], dst: bytes | None, at: int, op: int, card_
     if setnum > len(argv) - (at + 1):
         raise CommandError(errors.SYNTAX)
     get = c.db.lookup
+    stats = c.server.stats
     srcs: list[Any] = []
     for k in argv[at + 1:at + 1 + setnum]:
         v = get(k)
+        if v is None:  # sources are read lookups (hits and misses), STORE forms included
+            stats.keyspace_misses += 1
+        else:
+            stats.keyspace_hits += 1
         if v is not None and type(v) is not ZSet and type(v) is not Set:
             raise CommandError(errors.WRONGTYPE)
         srcs.append(v)
