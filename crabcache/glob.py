@@ -153,7 +153,7 @@ def to_regex(pattern: bytes, nocase: bool = False) -> bytes:
     out = [b"".join(segments[0])]
     for n, seg in enumerate(segments[1:-1], 1):
         # Earliest occurrence of this segment, consumed atomically.
-        out.append(b"(?=(.*?%s))\\%d" % (b"".join(seg), n))
+        out.append(b"(?=(?P<g%d>.*?%s))(?P=g%d)" % (n, b"".join(seg), n))
     out.append(b".*" + b"".join(segments[-1]))
     return b"".join(out)
 

@@ -143,6 +143,9 @@ def test_nocase_corners() -> None:
 def test_hostile_pattern_is_fast() -> None:
     f = compile_glob(b"*a" * 30 + b"*b")
     assert not f(b"a" * 5000)
+    f = compile_glob(b"a*" * 600 + b"b")  # hundreds of segments
+    assert f(b"a" * 600 + b"b") and not f(b"a" * 700)
+    assert compile_glob(b"[a" * 3000)(b"a")
 
 
 ALPHABET = b"ab*?[]^-\\Z\xff\x00"
