@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 import redis
-
 from wire import Wire
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"

@@ -213,8 +213,7 @@ def list_range(lst: List, start: int, end: int) -> list[bytes]:
         start += n
     if end < 0:
         end += n
-    if start < 0:
-        start = 0
+    start = max(start, 0)
     if start > end or start >= n:
         return []
     if end >= n:
@@ -430,8 +429,7 @@ def ltrim(c: Any, argv: list[bytes]) -> Any:
         start += n
     if end < 0:
         end += n
-    if start < 0:
-        start = 0
+    start = max(start, 0)
     if start > end or start >= n:
         ltrim_n, rtrim_n = n, 0
     else:

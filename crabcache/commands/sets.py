@@ -18,11 +18,18 @@ Rules of this module:
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .. import errors
 from ..datatypes.containers import (
-    Set, new_set, parse_cursor, parse_scan_options, random_distinct, random_member, scan_step,
+    Set,
+    new_set,
+    parse_cursor,
+    parse_scan_options,
+    random_distinct,
+    random_member,
+    scan_step,
 )
 from ..errors import CommandError
 from ..protocol.writer import Set as ReplySet

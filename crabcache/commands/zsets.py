@@ -297,8 +297,7 @@ def _rank_bounds(n: int, start: int, end: int) -> tuple[int, int]:
         start += n
     if end < 0:
         end += n
-    if start < 0:
-        start = 0
+    start = max(start, 0)
     if start > end or start >= n:
         return 0, 0
     if end >= n:
@@ -681,8 +680,8 @@ def _aggregate(a: float, b: float, how: bytes) -> float:
         v = a + b
         return 0.0 if v != v else v  # inf + -inf
     if how == b"min":
-        return a if a < b else b
-    return a if a > b else b
+        return min(b, a)
+    return max(b, a)
 
 
 def _setop(c: Any, argv: list[bytes], dst: bytes | None, at: int, op: int, card_only: bool) -> Any:
@@ -754,7 +753,7 @@ def _setop(c: Any, argv: list[bytes], dst: bytes | None, at: int, op: int, card_
                     else:
                         result[m] = v
         elif inputs[0][1] is not None:
-            first_n, first, w0 = inputs[0]
+            _, first, w0 = inputs[0]
             rest = inputs[1:]
             if any(s is None for _, s, _ in rest):
                 first = None

@@ -29,7 +29,8 @@ import random
 import re
 from bisect import bisect_left
 from collections import deque
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .. import errors
 from ..errors import CommandError
@@ -116,7 +117,7 @@ class Set(set):
                 self.encoding_sticky = True
                 return
 
-    def fresh_encoding(self, config: Any) -> "Set":
+    def fresh_encoding(self, config: Any) -> Set:
         """Encoding of a set built from scratch (SINTERSTORE, SPOP's rebuild ...)."""
         self.encoding_sticky = False
         self.note_added(config, self)

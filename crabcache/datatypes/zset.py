@@ -40,8 +40,8 @@ from ..protocol.writer import format_double
 _SPACE = b" \t\n\v\f\r"
 _DEC = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _HEX = re.compile(rb"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?")
-_INF = re.compile(rb"[+-]?(?:infinity|inf)", re.I)
-_NAN = re.compile(rb"[+-]?nan(?:\([0-9A-Za-z_]*\))?", re.I)
+_INF = re.compile(rb"[+-]?(?:infinity|inf)", re.IGNORECASE)
+_NAN = re.compile(rb"[+-]?nan(?:\([0-9A-Za-z_]*\))?", re.IGNORECASE)
 _PLAIN = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")  # always finite; 0 goes the long way (-0, underflow)
 
 
@@ -174,7 +174,7 @@ TOP = _Top()
 class ZSet:
     """A Redis sorted set: ``scores`` (member -> float) and ``order`` (sorted (score, member))."""
 
-    __slots__ = ("scores", "order", "encoding_sticky", "snap")
+    __slots__ = ("encoding_sticky", "order", "scores", "snap")
     type_name = b"zset"
 
     def __init__(self) -> None:
@@ -307,7 +307,7 @@ class ZSet:
             return b"%d" % int(score)
         return format_double(score)
 
-    def fresh_encoding(self, config: Any) -> "ZSet":
+    def fresh_encoding(self, config: Any) -> ZSet:
         """Encoding of a zset built from scratch (STORE results)."""
         v = config.values
         limit = v["zset-max-listpack-value"]

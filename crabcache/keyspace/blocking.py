@@ -36,12 +36,14 @@ Theory of operation:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import trio
 
 from .. import errors
+from ..commands import connection as _client_container  # noqa: F401  (declares the CLIENT container)
 from ..commands.args import parse_int
 from ..commands.registry import command
 from ..datatypes.zset import scan_number
@@ -93,7 +95,7 @@ def parse_timeout_ms(b: bytes) -> int:
     return ms
 
 
-def may_block(c: "Session") -> bool:
+def may_block(c: Session) -> bool:
     """Blocking commands act as their non-blocking forms inside EXEC and scripts.
 
     Whoever runs commands on a client's behalf without a connection to park
@@ -105,9 +107,9 @@ def may_block(c: "Session") -> bool:
 class Waiter:
     """One blocked client: its keys, how to serve it, and how to wake it."""
 
-    __slots__ = ("session", "db", "keys", "serve", "event", "reply", "done", "null")
+    __slots__ = ("db", "done", "event", "keys", "null", "reply", "serve", "session")
 
-    def __init__(self, session: "Session", db: "Database", keys: list[bytes],
+    def __init__(self, session: Session, db: Database, keys: list[bytes],
                  serve: Callable[[bytes], Any], null: Any) -> None:
         self.session = session
         self.db = db
@@ -148,7 +150,7 @@ class Waiter:
 class BlockedCall(Deferred):
     """What a blocked command's handler returns; the connection awaits ``wait()``."""
 
-    __slots__ = ("waiter", "timeout_ms")
+    __slots__ = ("timeout_ms", "waiter")
 
     def __init__(self, waiter: Waiter, timeout_ms: int) -> None:
         self.waiter = waiter
@@ -169,7 +171,7 @@ class BlockedCall(Deferred):
         return w.reply
 
 
-def block(c: "Session", keys: Iterable[bytes], timeout_ms: int, serve: Callable[[bytes], Any],
+def block(c: Session, keys: Iterable[bytes], timeout_ms: int, serve: Callable[[bytes], Any],
           null: Any = NULL_ARRAY) -> BlockedCall:
     """Park ``c`` on ``keys`` until ``serve(key)`` returns a reply, or timeout (``null``)."""
     db = c.db
@@ -186,7 +188,7 @@ def block(c: "Session", keys: Iterable[bytes], timeout_ms: int, serve: Callable[
     return BlockedCall(w, timeout_ms)
 
 
-def serve_ready(server: "Server") -> None:
+def serve_ready(server: Server) -> None:
     """Serve clients blocked on the keys in ``server.ready_keys`` (handleClientsBlockedOnKeys)."""
     st = server.hooks["blocking"]
     if st["serving"]:
@@ -220,7 +222,7 @@ def serve_ready(server: "Server") -> None:
         st["serving"] = False
 
 
-def _on_disconnect(session: "Session") -> None:
+def _on_disconnect(session: Session) -> None:
     # Normally the cancelled BlockedCall already cleaned up; this covers a
     # session dropped without its connection task being cancelled.
     w = session.blocked
@@ -228,7 +230,7 @@ def _on_disconnect(session: "Session") -> None:
         w.finish(w.null)
 
 
-def setup(server: "Server") -> None:
+def setup(server: Server) -> None:
     server.hooks["blocking"] = {"serving": False}
     server.hooks["serve_ready"] = lambda: serve_ready(server)
     server.hooks.setdefault("on_disconnect", []).append(_on_disconnect)
@@ -238,8 +240,6 @@ state.SETUP.append(setup)
 
 
 # --- CLIENT UNBLOCK --------------------------------------------------------------------
-# The CLIENT container is declared in commands/connection.py.
-from ..commands import connection as _client_container  # noqa: E402,F401
 
 
 @command("client|unblock", -3, "admin noscript loading stale", group="connection", since="5.0.0",

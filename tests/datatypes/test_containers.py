@@ -9,7 +9,15 @@ import pytest
 
 from crabcache.config import Config
 from crabcache.datatypes.containers import (
-    Hash, Set, is_int64, new_set, parse_cursor, parse_scan_options, random_distinct, random_member, scan_step,
+    Hash,
+    Set,
+    is_int64,
+    new_set,
+    parse_cursor,
+    parse_scan_options,
+    random_distinct,
+    random_member,
+    scan_step,
 )
 from crabcache.errors import CommandError
 
