@@ -2,7 +2,7 @@
 
 Hot path (one iteration per read):
 
-1. ``sock.recv`` up to 64 KiB, non-blocking; only if nothing is there,
+1. ``sock.recv`` up to 16 KiB, non-blocking; only if nothing is there,
    ``await wait_readable(sock)`` and try again.  Under load the next request
    is usually waiting, so this skips trio's epoll re-registration.
 2. After each read has been answered, ``await checkpoint()``: the fairness
@@ -44,7 +44,7 @@ from .session import Session
 if TYPE_CHECKING:
     from .state import Server
 
-READ_SIZE = 64 * 1024
+READ_SIZE = 16 * 1024  # as Redis (PROTO_IOBUF_LEN): bounds one pipelining client's turn
 BACKPRESSURE = 4 * 1024 * 1024  # stop reading a client whose unsent replies pass this
 
 
