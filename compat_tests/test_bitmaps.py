@@ -68,10 +68,13 @@ def test_bit_argument_errors(rr, args, msg):
     assert err(rr, *args) == msg
 
 
-def test_setbit_limits_and_types(rr):
+def test_setbit_limits_and_types(rr, config_restore):
     x = rr.execute_command
-    assert x("SETBIT", "b", "4294967295", "0") == 0  # the last bit of a 512MB string
-    assert x("STRLEN", "b") == 536870912
+    config_restore("proto-max-bulk-len", "1mb")  # the limit follows the setting
+    assert x("SETBIT", "b", str(8 * 1024 * 1024 - 1), "1") == 0  # the last bit of a 1MB string
+    assert x("STRLEN", "b") == 1024 * 1024
+    assert err(rr, "SETBIT", "b", str(8 * 1024 * 1024), "1") == BIT_OFFSET
+    assert err(rr, "BITFIELD", "b", "GET", "u8", str(8 * 1024 * 1024)) == BIT_OFFSET
     x("DEL", "b")
     x("RPUSH", "l", "a")
     assert err(rr, "SETBIT", "l", "0", "1") == WRONGTYPE

@@ -505,9 +505,13 @@ def test_dirty_counts(rr):
 
 
 def test_exact_bytes(raw):
-    assert raw(b"SET k v\r\nGET k\r\nGET nokey\r\n") == b"+OK\r\n$1\r\nv\r\n$-1\r\n"
-    assert raw(b"HELLO 3\r\nGET nokey\r\n").endswith(b"_\r\n")
-    assert raw(b"INCRBYFLOAT f 1.5\r\n") == b"$3\r\n1.5\r\n"
-    assert raw(b"SET k v EX 0\r\n") == b"-ERR invalid expire time in 'set' command\r\n"
-    assert raw(b"RPUSH l a\r\nGET l\r\n").endswith(
-        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
+    def check(data: bytes, want: bytes) -> None:
+        assert raw(data, expect=len(want)) == want
+
+    check(b"SET k v\r\nGET k\r\nGET nokey\r\n", b"+OK\r\n$1\r\nv\r\n$-1\r\n")
+    check(b"INCRBYFLOAT f 1.5\r\n", b"$3\r\n1.5\r\n")
+    check(b"SET k v EX 0\r\n", b"-ERR invalid expire time in 'set' command\r\n")
+    check(b"RPUSH l a\r\nGET l\r\n",
+          b":1\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
+    got = raw(b"HELLO 3\r\nGET nokey\r\nPING\r\n", expect=10**6, timeout=0.5)
+    assert got.endswith(b"_\r\n+PONG\r\n")
