@@ -126,7 +126,7 @@ class Introspection:
             source = c.addr.encode()
         t = time.time()
         line = b"+%.6f [%d %s] %s\r\n" % (t, c.db.index, source, b" ".join(map(_repr, redact(argv))))
-        for m in self.monitors:
+        for m in list(self.monitors):  # a monitor may be dropped while we write to it
             if m is not c:
                 m.deliver(line)
             elif c.in_exec:

@@ -88,19 +88,20 @@ def publish(server: "Server", channel: bytes, message: bytes) -> int:
         body = _bulk(b"message") + _bulk(channel) + _bulk(message)
         m2 = b"*3\r\n" + body
         m3 = b">3\r\n" + body
-        for s in subs:
+        # Copies: a subscriber cut off at its output limit leaves these tables at once.
+        for s in list(subs):
             s.deliver(m3 if s.resp3 else m2)
-        n = len(subs)
+            n += 1
     if ps.patterns:
         tail = _bulk(channel) + _bulk(message)
-        for pattern, subs in ps.patterns.items():
+        for pattern, subs in list(ps.patterns.items()):
             if compile_glob(pattern)(channel):
                 body = _bulk(b"pmessage") + _bulk(pattern) + tail
                 m2 = b"*4\r\n" + body
                 m3 = b">4\r\n" + body
-                for s in subs:
+                for s in list(subs):
                     s.deliver(m3 if s.resp3 else m2)
-                n += len(subs)
+                    n += 1
     return n
 
 
@@ -111,9 +112,11 @@ def spublish(server: "Server", channel: bytes, message: bytes) -> int:
     body = _bulk(b"smessage") + _bulk(channel) + _bulk(message)
     m2 = b"*3\r\n" + body
     m3 = b">3\r\n" + body
-    for s in subs:
+    n = 0
+    for s in list(subs):
         s.deliver(m3 if s.resp3 else m2)
-    return len(subs)
+        n += 1
+    return n
 
 
 # --- subscribe / unsubscribe --------------------------------------------------------

@@ -234,7 +234,7 @@ class Tracker:
     def broadcast(self) -> None:
         """Announce the keys gathered per BCAST prefix (trackingBroadcastInvalidationMessages)."""
         self.scheduled = False
-        for bs in self.prefixes.values():
+        for bs in list(self.prefixes.values()):  # a client cut off on delivery leaves at once
             if not bs.keys:
                 continue
             keys = sorted(bs.keys)
