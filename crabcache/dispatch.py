@@ -124,6 +124,10 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
         reply = e
         cmd.failed_calls += 1
         count_error(c, e)
+    except Exception as e:  # noqa: BLE001
+        # A bug in one handler must not take the server (and everyone's data)
+        # down: log it, answer this client with an error, carry on.
+        reply = internal_error(c, cmd, e)
     us = (perf_counter_ns() - t0) // 1000
     cmd.calls += 1
     cmd.usec += us
@@ -134,6 +138,19 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
     if c.tracking is not None:  # client-side caching: remember keys, flush own invalidations
         reply = server.hooks["tracking_call"](c, cmd, argv, reply)
     return reply
+
+
+def internal_error(c: "Session", cmd: Command, e: BaseException) -> CommandError:
+    import traceback
+
+    log = c.server.hooks.get("log")
+    text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+    if log is not None:
+        log.warning("Internal error in '%s': %s" % (cmd.name, text))
+    err = CommandError("ERR internal error while running '%s': %s" % (cmd.name, type(e).__name__))
+    cmd.failed_calls += 1
+    count_error(c, err)
+    return err
 
 
 def _known(argv: list[bytes]) -> Command | None:

@@ -167,3 +167,24 @@ async def test_big_inline_line(size):
         assert out == b"-ERR Protocol error: too big inline request\r\n"
         assert await roundtrip(other, b"PING\r\n", 7) == b"+PONG\r\n"
         running.shutdown()
+
+
+async def test_handler_bug_answers_error_and_server_lives_on():
+    from crabcache.commands.registry import COMMANDS, declare
+
+    def broken(c, argv):
+        raise ZeroDivisionError("boom")
+
+    if b"crabcache-test-broken" not in COMMANDS:
+        declare("crabcache-test-broken", broken, 1)
+    try:
+        async with trio.open_nursery() as n:
+            running = await start(n)
+            s = await connect(running)
+            out = await roundtrip(s, b"CRABCACHE-TEST-BROKEN\r\nPING\r\n", 80)
+            assert out == (b"-ERR internal error while running 'crabcache-test-broken': ZeroDivisionError\r\n"
+                           b"+PONG\r\n")
+            running.shutdown()
+    finally:
+        COMMANDS.pop(b"crabcache-test-broken", None)
+        COMMANDS.pop(b"CRABCACHE-TEST-BROKEN", None)
