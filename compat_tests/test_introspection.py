@@ -4,10 +4,9 @@ import re
 import time
 
 import pytest
-
 from wire import Wire
 
-STAMP = re.compile(rb"^\+(\d+)\.(\d{6}) \[(\d+) 127\.0\.0\.1:(\d+)\] (.*)\r\n$", re.S)
+STAMP = re.compile(rb"^\+(\d+)\.(\d{6}) \[(\d+) 127\.0\.0\.1:(\d+)\] (.*)\r\n$", re.DOTALL)
 
 
 def monitor_line(frame: bytes) -> tuple[int, bytes]:

@@ -6,7 +6,6 @@ seen everything, so nothing waits on a timer.
 """
 
 import pytest
-
 from wire import Wire
 
 

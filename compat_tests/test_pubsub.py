@@ -4,7 +4,6 @@ import socket
 import time
 
 import pytest
-
 from wire import Wire
 
 
@@ -214,7 +213,7 @@ def test_redis_py_pubsub_thread_handler(server, proto):
     r = server.client(protocol=proto)
     got = []
     p = r.pubsub(ignore_subscribe_messages=True)
-    p.subscribe(**{"jobs": lambda m: got.append(m["data"])})
+    p.subscribe(jobs=lambda m: got.append(m["data"]))
     thread = p.run_in_thread(sleep_time=0.01)
     publisher = server.client(protocol=2)
     deadline = time.monotonic() + 5

@@ -6,7 +6,6 @@ import pytest
 import redis
 from redis.cache import CacheConfig
 from redis.connection import CacheProxyConnection
-
 from wire import Wire
 
 INVALIDATE_CHANNEL = b"__redis__:invalidate"

@@ -5,7 +5,6 @@ Several connections per test: a watcher and the clients that touch its keys.
 
 import pytest
 import redis
-
 from wire import Wire
 
 NULL = {2: b"*-1\r\n", 3: b"_\r\n"}

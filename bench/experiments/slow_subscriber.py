@@ -58,7 +58,7 @@ def drain(sock: socket.socket, stop: threading.Event) -> None:
         try:
             if not sock.recv(1 << 20):
                 return
-        except socket.timeout:
+        except TimeoutError:
             continue
 
 

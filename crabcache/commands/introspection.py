@@ -68,7 +68,7 @@ class Pause:
 
 
 class LatencyEvent:
-    __slots__ = ("samples", "max")
+    __slots__ = ("max", "samples")
 
     def __init__(self) -> None:
         self.samples: deque[list[int]] = deque(maxlen=LATENCY_TS_LEN)  # [unix s, ms]
@@ -78,9 +78,9 @@ class LatencyEvent:
 class Introspection:
     """Per-server state: monitors, slowlog, latency samples, the client pause."""
 
-    def __init__(self, server: "Server") -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
-        self.monitors: dict["Session", None] = {}
+        self.monitors: dict[Session, None] = {}
         self.slowlog: deque[list[Any]] = deque()  # newest first
         self.slowlog_id = 0
         self.latency: dict[bytes, LatencyEvent] = {}
@@ -102,7 +102,7 @@ class Introspection:
         server.gate = self.gate if (self.monitors or self.pause is not None) else None
 
     # --- after a command --------------------------------------------------------
-    def after_call(self, c: "Session", cmd: "Command", argv: list[bytes], us: int, reply: Any) -> Any:
+    def after_call(self, c: Session, cmd: Command, argv: list[bytes], us: int, reply: Any) -> Any:
         flags = cmd.flags
         cfg = self.server.config
         if self.monitors and "admin" not in flags and "skip_monitor" not in flags:
@@ -116,8 +116,15 @@ class Introspection:
         return reply
 
     # --- MONITOR ------------------------------------------------------------------
-    def feed_monitors(self, c: "Session", argv: list[bytes], reply: Any = None) -> Any:
-        """Send the command line to every MONITOR (replicationFeedMonitors)."""
+    def feed_monitors(self, c: Session, argv: list[bytes], reply: Any = None) -> Any:
+        """Send the command line to every MONITOR (replicationFeedMonitors).
+
+        Also ``server.hooks["feed_monitors"](c, argv)``: EVAL / EVALSHA / FCALL
+        (skip_monitor) call it before running the script, as Redis's evalCommand
+        does, so the script's line precedes its commands' lines.
+        """
+        if not self.monitors:
+            return reply
         if c.kind == "lua":
             source = b"lua"
         elif c.kind == "unix":
@@ -136,13 +143,13 @@ class Introspection:
                 reply = Raw(encode(reply, c.resp3) + line)
         return reply
 
-    def stop_monitor(self, c: "Session") -> None:
+    def stop_monitor(self, c: Session) -> None:
         if self.monitors.pop(c, 0) is None:
             c.flags = c.flags.replace("O", "")
             self.update()
 
     # --- SLOWLOG ------------------------------------------------------------------
-    def slowlog_push(self, c: "Session", argv: list[bytes], us: int) -> None:
+    def slowlog_push(self, c: Session, argv: list[bytes], us: int) -> None:
         args = redact(argv)
         if len(args) > SLOWLOG_MAX_ARGC:
             args = args[: SLOWLOG_MAX_ARGC - 1] + [
@@ -165,17 +172,15 @@ class Introspection:
         if ev is None:
             ev = self.latency[event] = LatencyEvent()
         now = int(time.time())
-        if ms > ev.max:
-            ev.max = ms
+        ev.max = max(ev.max, ms)
         samples = ev.samples
         if samples and samples[-1][0] == now:
-            if ms > samples[-1][1]:
-                samples[-1][1] = ms
+            samples[-1][1] = max(samples[-1][1], ms)
             return
         samples.append([now, ms])
 
     # --- CLIENT PAUSE -------------------------------------------------------------
-    def gate(self, c: "Session", cmd: "Command", argv: list[bytes]) -> Any:
+    def gate(self, c: Session, cmd: Command, argv: list[bytes]) -> Any:
         """Checks that exist only while monitored or paused (see module rules)."""
         if self.monitors and c in self.monitors and _touches_keyspace(c, cmd):
             return dispatch.reject(c, cmd, CommandError(errors.REPLICA_KEYSPACE))
@@ -210,7 +215,7 @@ class PauseWait(dispatch.Deferred):
 
     __slots__ = ("ist", "session")
 
-    def __init__(self, ist: Introspection, session: "Session") -> None:
+    def __init__(self, ist: Introspection, session: Session) -> None:
         self.ist = ist
         self.session = session
 
@@ -234,7 +239,7 @@ class PauseWait(dispatch.Deferred):
                 c.blocked = None
 
 
-def _may_replicate(c: "Session", cmd: "Command") -> bool:
+def _may_replicate(c: Session, cmd: Command) -> bool:
     # is_may_replicate_command: writes, may_replicate (PUBLISH, EVAL ...), EXEC of such.
     if cmd.write or "may_replicate" in cmd.flags:
         return True
@@ -243,7 +248,7 @@ def _may_replicate(c: "Session", cmd: "Command") -> bool:
     return False
 
 
-def _touches_keyspace(c: "Session", cmd: "Command") -> bool:
+def _touches_keyspace(c: Session, cmd: Command) -> bool:
     if cmd.write or "readonly" in cmd.flags or "may_replicate" in cmd.flags:
         return True
     if cmd.name == "exec" and c.multi:
@@ -423,8 +428,8 @@ LATENCY_HELP = [
     "    Reset latency data of one or more <event> classes.",
     "    (default: reset all data for all event classes)",
     "HISTOGRAM [COMMAND ...]",
-    "    Return a cumulative distribution of latencies in the format of a histogram for the "
-    "specified command names.",
+    ("    Return a cumulative distribution of latencies in the format of a histogram for the "
+     "specified command names."),
     "    If no commands are specified then all histograms are replied.",
     "HELP",
     "    Prints this help.",
@@ -471,7 +476,7 @@ def client_unpause(c: Any, argv: list[bytes]) -> Any:
 # --- wiring ---------------------------------------------------------------------------
 
 
-def setup(server: "Server") -> None:
+def setup(server: Server) -> None:
     ist = Introspection(server)
     hooks = server.hooks
     hooks["introspection"] = ist

@@ -55,9 +55,9 @@ class PubSub:
     __slots__ = ("channels", "patterns", "shard")
 
     def __init__(self) -> None:
-        self.channels: dict[bytes, dict["Session", None]] = {}
-        self.patterns: dict[bytes, dict["Session", None]] = {}
-        self.shard: dict[bytes, dict["Session", None]] = {}
+        self.channels: dict[bytes, dict[Session, None]] = {}
+        self.patterns: dict[bytes, dict[Session, None]] = {}
+        self.shard: dict[bytes, dict[Session, None]] = {}
 
 
 # --- frames -------------------------------------------------------------------------
@@ -75,11 +75,11 @@ def _frame(resp3: bool, kind: bytes, name: bytes | None, count: int) -> bytes:
     return head + _bulk(kind) + _bulk(name) + b":%d\r\n" % count
 
 
-def _send(session: "Session", msg2: bytes, msg3: bytes) -> None:
+def _send(session: Session, msg2: bytes, msg3: bytes) -> None:
     session.deliver(msg3 if session.resp3 else msg2)
 
 
-def publish(server: "Server", channel: bytes, message: bytes) -> int:
+def publish(server: Server, channel: bytes, message: bytes) -> int:
     """Deliver ``message`` to subscribers of ``channel`` and matching patterns; returns how many."""
     ps: PubSub = server.pubsub
     n = 0
@@ -105,7 +105,7 @@ def publish(server: "Server", channel: bytes, message: bytes) -> int:
     return n
 
 
-def spublish(server: "Server", channel: bytes, message: bytes) -> int:
+def spublish(server: Server, channel: bytes, message: bytes) -> int:
     subs = server.pubsub.shard.get(channel)
     if not subs:
         return 0
@@ -122,14 +122,14 @@ def spublish(server: "Server", channel: bytes, message: bytes) -> int:
 # --- subscribe / unsubscribe --------------------------------------------------------
 
 
-def _add(table: dict[bytes, dict[Any, None]], name: bytes, c: "Session") -> None:
+def _add(table: dict[bytes, dict[Any, None]], name: bytes, c: Session) -> None:
     subs = table.get(name)
     if subs is None:
         subs = table[name] = {}
     subs[c] = None
 
 
-def _remove(table: dict[bytes, dict[Any, None]], name: bytes, c: "Session") -> None:
+def _remove(table: dict[bytes, dict[Any, None]], name: bytes, c: Session) -> None:
     subs = table.get(name)
     if subs is not None:
         subs.pop(c, None)
@@ -137,7 +137,7 @@ def _remove(table: dict[bytes, dict[Any, None]], name: bytes, c: "Session") -> N
             del table[name]
 
 
-def _count(c: "Session") -> int:
+def _count(c: Session) -> int:
     return len(c.channels) + len(c.patterns)
 
 
@@ -182,7 +182,7 @@ def ssubscribe(c: Any, argv: list[bytes]) -> Any:
     return Raw(b"".join(out))
 
 
-def _unsubscribe(c: "Session", names: list[bytes], mine: set[bytes],
+def _unsubscribe(c: Session, names: list[bytes], mine: set[bytes],
                  table: dict[bytes, dict[Any, None]], kind: bytes, shard: bool) -> Raw:
     out = []
     if not names:
@@ -217,7 +217,7 @@ def sunsubscribe(c: Any, argv: list[bytes]) -> Any:
     return _unsubscribe(c, argv[1:], c.shard_channels, c.server.pubsub.shard, b"sunsubscribe", True)
 
 
-def unsubscribe_all(c: "Session") -> None:
+def unsubscribe_all(c: Session) -> None:
     """Drop every subscription of ``c`` silently (RESET, disconnect)."""
     ps: PubSub = c.server.pubsub
     for mine, table in ((c.channels, ps.channels), (c.patterns, ps.patterns),
@@ -320,7 +320,7 @@ def pubsub_help(c: Any, argv: list[bytes]) -> Any:
 # --- keyspace notifications -----------------------------------------------------------
 
 
-def _notify(server: "Server", db: "Database", cls: str, event: bytes, key: bytes) -> None:
+def _notify(server: Server, db: Database, cls: str, event: bytes, key: bytes) -> None:
     # notifyKeyspaceEvent: the class is already known to be enabled.
     ps: PubSub = server.pubsub
     if not ps.channels and not ps.patterns:
@@ -332,7 +332,7 @@ def _notify(server: "Server", db: "Database", cls: str, event: bytes, key: bytes
         publish(server, b"__keyevent@%d__:%s" % (db.index, event), key)
 
 
-def setup(server: "Server") -> None:
+def setup(server: Server) -> None:
     server.pubsub = PubSub()  # type: ignore[attr-defined]
     ps = server.pubsub  # type: ignore[attr-defined]
     server.hooks["notify"] = lambda db, cls, event, key: _notify(server, db, cls, event, key)

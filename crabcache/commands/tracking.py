@@ -6,7 +6,10 @@ Rules of this module:
   server-wide ``server.tracking_on`` flag is true while anyone tracks, and
   only then do keyspace writes call ``server.hooks["invalidate"]``.
 * Default mode: after a read-only command of a tracking client
-  (``dispatch.call`` -> ``hooks["tracking_call"]``), its keys are remembered
+  (``dispatch.call`` -> ``hooks["tracking_call"]``; for a script's commands,
+  the Lua session carries the caller's ``Tracking`` while the script runs and
+  the keys go to the caller, as Redis uses server.current_client; EVAL_RO
+  itself remembers nothing), its keys are remembered
   in ``Tracker.table``: key -> ids of clients that may cache it (OPTIN only
   after ``CLIENT CACHING yes``, OPTOUT unless ``CLIENT CACHING no``).  When
   the key changes, each of them gets one invalidation and the key leaves
@@ -41,9 +44,9 @@ from .args import parse_int
 from .registry import command
 
 if TYPE_CHECKING:
-    from .registry import Command
     from ..server.session import Session
     from ..server.state import Server
+    from .registry import Command
 
 CONN = "connection"
 INVALIDATE_CHANNEL = b"__redis__:invalidate"
@@ -52,8 +55,17 @@ INVALIDATE_CHANNEL = b"__redis__:invalidate"
 class Tracking:
     """One client's tracking mode (the CLIENT_TRACKING_* flags)."""
 
-    __slots__ = ("redirect", "bcast", "optin", "optout", "noloop", "caching", "broken",
-                 "prefixes", "pending")
+    __slots__ = (
+        "bcast",
+        "broken",
+        "caching",
+        "noloop",
+        "optin",
+        "optout",
+        "pending",
+        "prefixes",
+        "redirect",
+    )
 
     def __init__(self) -> None:
         self.redirect = 0  # client id, 0 = none
@@ -73,20 +85,20 @@ class Bcast:
     __slots__ = ("clients", "keys")
 
     def __init__(self) -> None:
-        self.clients: dict["Session", None] = {}
+        self.clients: dict[Session, None] = {}
         self.keys: dict[bytes, Any] = {}  # key -> session that changed it last (NOLOOP)
 
 
 class Tracker:
     """Server-wide tracking state."""
 
-    __slots__ = ("server", "table", "prefixes", "tracking", "flush_mark", "scheduled")
+    __slots__ = ("flush_mark", "prefixes", "scheduled", "server", "table", "tracking")
 
-    def __init__(self, server: "Server") -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
         self.table: dict[bytes, set[int]] = {}  # key -> client ids that may cache it
         self.prefixes: dict[bytes, Bcast] = {}
-        self.tracking: set["Session"] = set()
+        self.tracking: set[Session] = set()
         self.flush_mark = -1  # FLUSHALL empties every db: one null invalidation per command
         self.scheduled = False
 
@@ -97,7 +109,7 @@ class Tracker:
         if not on:
             self.table.clear()
 
-    def enable(self, c: "Session", t: Tracking, prefixes: list[bytes]) -> None:
+    def enable(self, c: Session, t: Tracking, prefixes: list[bytes]) -> None:
         c.tracking = t
         self.tracking.add(c)
         if t.bcast:
@@ -110,7 +122,7 @@ class Tracker:
                 bs.clients[c] = None
         self.update_flag()
 
-    def disable(self, c: "Session") -> None:
+    def disable(self, c: Session) -> None:
         t = c.tracking
         if t is None:
             return
@@ -125,21 +137,25 @@ class Tracker:
         self.update_flag()
 
     # --- remembering -------------------------------------------------------------
-    def after_call(self, c: "Session", cmd: "Command", argv: list[bytes], reply: Any) -> Any:
+    def after_call(self, c: Session, cmd: Command, argv: list[bytes], reply: Any) -> Any:
         """dispatch.call's tail for a tracking client: remember keys, release held messages."""
         t = c.tracking
-        if "readonly" in cmd.flags and not t.bcast:
-            if (t.caching if t.optin else not (t.optout and t.caching)):
-                table = self.table
-                cid = c.id
-                for i in cmd.key_indexes(argv):
-                    ids = table.get(argv[i])
-                    if ids is None:
-                        ids = table[argv[i]] = set()
-                    ids.add(cid)
-                limit = self.server.config["tracking-table-max-keys"]
-                if limit and len(table) > limit:
-                    self.evict(limit)
+        # OPTIN remembers only after CACHING YES, OPTOUT unless CACHING NO.
+        wanted = t.caching if t.optin else not (t.optout and t.caching)
+        if wanted and "readonly" in cmd.flags and not t.bcast and cmd.group != "scripting":
+            table = self.table
+            # A script's commands run on the Lua session, which lends the caller's
+            # Tracking for the run: the keys are the caller's.
+            owner = self.server.current_client if c.kind == "lua" else c
+            cid = (owner or c).id
+            for i in cmd.key_indexes(argv):
+                ids = table.get(argv[i])
+                if ids is None:
+                    ids = table[argv[i]] = set()
+                ids.add(cid)
+            limit = self.server.config["tracking-table-max-keys"]
+            if limit and len(table) > limit:
+                self.evict(limit)
         if c.in_exec:
             return reply
         if t.caching and c.multi is None and cmd.container_name != "client":
@@ -169,7 +185,7 @@ class Tracker:
             self.invalidate(key)
 
     # --- invalidating ------------------------------------------------------------
-    def message(self, c: "Session", keys: list[bytes] | None) -> tuple["Session", bytes] | None:
+    def message(self, c: Session, keys: list[bytes] | None) -> tuple[Session, bytes] | None:
         """Where an invalidation for ``c`` goes and its bytes (sendTrackingMessage)."""
         t = c.tracking
         target = c
@@ -188,7 +204,7 @@ class Tracker:
             return None  # RESP2 without REDIRECT has nowhere to put it
         return target, encode(Push([b"invalidate", keys]), True)
 
-    def send(self, c: "Session", keys: list[bytes] | None) -> None:
+    def send(self, c: Session, keys: list[bytes] | None) -> None:
         t = c.tracking
         if c is self.server.current_client:
             t.pending.append(keys)  # after this command's reply
@@ -386,7 +402,7 @@ def client_trackinginfo(c: Any, argv: list[bytes]) -> Any:
 # --- wiring ----------------------------------------------------------------------------
 
 
-def setup(server: "Server") -> None:
+def setup(server: Server) -> None:
     tracker = Tracker(server)
     hooks = server.hooks
     hooks["tracker"] = tracker

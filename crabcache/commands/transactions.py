@@ -29,8 +29,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .. import errors
-from .. import dispatch
+from .. import dispatch, errors
 from ..errors import CommandError
 from ..protocol.writer import NULL_ARRAY, OK
 from ..server import state
@@ -43,7 +42,7 @@ if TYPE_CHECKING:
 TX = "transactions"
 
 
-def watch_key(c: "Session", key: bytes) -> None:
+def watch_key(c: Session, key: bytes) -> None:
     """Watch ``key`` in the session's current database (watchForKey)."""
     db = c.db
     mark = (db, key)
@@ -58,7 +57,7 @@ def watch_key(c: "Session", key: bytes) -> None:
     c.watched.add(mark)
 
 
-def unwatch_all(c: "Session") -> None:
+def unwatch_all(c: Session) -> None:
     """Forget every watched key of ``c`` and its dirty mark (unwatchAllKeys)."""
     for db, key in c.watched:
         sessions = db.watchers.get(key)
@@ -70,13 +69,13 @@ def unwatch_all(c: "Session") -> None:
     c.watch_dirty = False
 
 
-def discard_transaction(c: "Session") -> None:
+def discard_transaction(c: Session) -> None:
     c.multi = None
     c.multi_error = False
     unwatch_all(c)
 
 
-def watched_key_expired(c: "Session") -> bool:
+def watched_key_expired(c: Session) -> bool:
     """A watched key alive at WATCH time whose TTL has passed since."""
     now = c.server.now_ms()
     for db, key in c.watched:
@@ -148,11 +147,11 @@ def unwatch(c: Any, argv: list[bytes]) -> Any:
     return OK
 
 
-def _on_reset(c: "Session") -> None:
+def _on_reset(c: Session) -> None:
     discard_transaction(c)
 
 
-def setup(server: "Server") -> None:
+def setup(server: Server) -> None:
     server.hooks.setdefault("reset", []).append(_on_reset)
     server.hooks.setdefault("on_disconnect", []).append(unwatch_all)
 

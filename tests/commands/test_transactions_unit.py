@@ -65,7 +65,7 @@ def test_key_already_expired_when_watched():
 
 
 def test_flush_touches_only_existing_keys():
-    server, s, other = setup_server()
+    _, s, other = setup_server()
     run(s, "WATCH", "missing")
     run(other, "FLUSHALL")
     assert not s.watch_dirty
