@@ -336,6 +336,15 @@ async def handle_client(server: "Server", sock: socket.socket, kind: str, regist
     registry.add(conn)
     try:
         await conn.run()
+    except Exception as e:  # noqa: BLE001
+        # A bug while serving one client closes that client only; the nursery
+        # (and every other client) must never see it.
+        log = server.hooks.get("log")
+        if log is not None:
+            import traceback
+
+            log.warning("Client %s closed after an internal error: %s" % (
+                addr, "".join(traceback.format_exception(type(e), e, e.__traceback__))))
     finally:
         registry.discard(conn)
         forget_client(server, session)
