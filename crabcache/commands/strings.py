@@ -291,11 +291,12 @@ def _mset(c: Any, argv: list[bytes], nx: bool) -> bool:
         for i in range(1, len(argv), 2):
             if db.lookup(argv[i]) is not None:
                 return False
-    notify = c.server.notify
+    server = c.server
     for i in range(1, len(argv), 2):
         db.set(argv[i], argv[i + 1])
-        notify(db, "$", b"set", argv[i])
-    c.server.dirty += len(argv) // 2
+        if server.notify_flags:
+            server.notify(db, "$", b"set", argv[i])
+    server.dirty += len(argv) // 2
     return True
 
 
