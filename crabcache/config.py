@@ -187,12 +187,12 @@ class NotifyFlags(Type):
         return "".join(c for c in NOTIFY_FLAGS if c in flags)
 
     def format(self, value: str) -> str:
-        # Redis prints "A" when every class in A is set.
-        if set("g$lshzxetd") <= set(value):
-            rest = "".join(c for c in value if c not in "g$lshzxetd")
-            # keyspaceEventsFlagsToString: A first, then m, n?, then K, E
-            return "A" + "".join(c for c in "mn" if c in rest) + "".join(c for c in "KE" if c in rest)
-        return value
+        # keyspaceEventsFlagsToString: "A" when every class in A is set, else each
+        # class (n included), then K, E, m.  With "A", an "n" is not printed: a
+        # Redis 7.0 quirk we mirror so CONFIG GET round-trips the same way.
+        flags = set(value)
+        out = "A" if set("g$lshzxetd") <= flags else "".join(c for c in "g$lshzxetdn" if c in flags)
+        return out + "".join(c for c in "KEm" if c in flags)
 
 
 class Bind(Type):

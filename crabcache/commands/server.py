@@ -158,6 +158,7 @@ def _persistence(s: Any) -> list[str]:
 def _stats(s: Any) -> list[str]:
     st = s.stats
     pubsub = s.hooks.get("pubsub_counts", lambda: (0, 0, 0))()
+    tracking = s.hooks.get("tracking_counts", lambda: (0, 0, 0))()
     return [
         "total_connections_received:%d" % st.total_connections_received,
         "total_commands_processed:%d" % st.total_commands_processed,
@@ -174,9 +175,9 @@ def _stats(s: Any) -> list[str]:
         "pubsubshard_channels:%d" % pubsub[2],
         "latest_fork_usec:%d" % getattr(s.hooks.get("rdb_state"), "latest_fork_usec", 0),
         "total_forks:%d" % getattr(s.hooks.get("rdb_state"), "total_forks", 0),
-        "tracking_total_keys:0",
-        "tracking_total_items:0",
-        "tracking_total_prefixes:0",
+        "tracking_total_keys:%d" % tracking[0],
+        "tracking_total_items:%d" % tracking[1],
+        "tracking_total_prefixes:%d" % tracking[2],
         "unexpected_error_replies:0",
         "total_error_replies:%d" % st.total_error_replies,
     ]
@@ -326,10 +327,11 @@ def swapdb(c: Any, argv: list[bytes]) -> Any:
             va, vb = getattr(da, attr), getattr(db, attr)
             setattr(da, attr, vb)
             setattr(db, attr, va)
-        # Every watched key in either database may now hold something else.
+        # A watched key that exists in either database now holds something else
+        # (touchAllWatchedKeysInDb); blocked clients may find their key ready.
+        da.touch_watched(db)
+        db.touch_watched(da)
         for d in (da, db):
-            for key in list(d.watchers):
-                d.modified(key)
             for key in list(d.blocking):
                 d.signal_ready(key)
         c.server.dirty += 1
