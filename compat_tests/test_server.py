@@ -142,3 +142,19 @@ def test_command_info_containers(rr):
     assert list(config[6]) == [b"@slow"] and config[1] == -2
     assert command[1] == -1 and set(command[2]) == {b"loading", b"stale"}
     assert list(command[6]) == [b"@slow", b"@connection"]
+
+
+@pytest.mark.parametrize("name, cats", [
+    ("sort", [b"@write", b"@set", b"@sortedset", b"@list", b"@slow", b"@dangerous"]),
+    ("sort_ro", [b"@read", b"@set", b"@sortedset", b"@list", b"@slow", b"@dangerous"]),
+    ("wait", [b"@slow", b"@connection"]),
+    ("publish", [b"@pubsub", b"@fast"]),
+])
+def test_command_info_categories(rr, name, cats):
+    info = rr.execute_command("COMMAND", "INFO", name)[0]
+    assert list(info[6]) == cats
+
+
+def test_command_info_publish_flags(rr):
+    info = rr.execute_command("COMMAND", "INFO", "publish")[0]
+    assert list(info[2]) == [b"pubsub", b"loading", b"stale", b"fast"]

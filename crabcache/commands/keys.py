@@ -807,7 +807,7 @@ def _sort(c: Any, argv: list[bytes], readonly: bool) -> Any:
 
 
 @command("sort", -2, "write denyoom movablekeys", keys=(1, 1, 1), group=GEN, since="1.0.0",
-         acl="@set @sortedset @list @dangerous", getkeys=_sort_keys,
+         acl="@set @sortedset @list @dangerous -@keyspace", getkeys=_sort_keys,
          summary="Sort the elements in a list, set or sorted set",
          complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, "
                     "and M the number of returned elements.")
@@ -816,7 +816,7 @@ def sort(c: Any, argv: list[bytes]) -> Any:
 
 
 @command("sort_ro", -2, "readonly movablekeys", keys=(1, 1, 1), group=GEN, since="7.0.0",
-         acl="@set @sortedset @list @dangerous",
+         acl="@set @sortedset @list @dangerous -@keyspace",
          summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
          complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, "
                     "and M the number of returned elements.")
@@ -827,7 +827,7 @@ def sort_ro(c: Any, argv: list[bytes]) -> Any:
 # --- WAIT ---------------------------------------------------------------------------------------
 
 
-@command("wait", 3, "noscript", group=GEN, since="3.0.0", acl="@connection",
+@command("wait", 3, "noscript", group=GEN, since="3.0.0", acl="@connection -@keyspace",
          tips="request_policy:all_shards response_policy:agg_min",
          summary="Wait for the synchronous replication of all the write commands sent in the "
                  "context of the current connection")

@@ -102,7 +102,10 @@ class Command:
         if g and g not in cats:
             cats.append(g)
         for extra in self.acl:
-            if extra not in cats:
+            if extra.startswith("-"):  # "-@keyspace": Redis's json leaves a derived category out
+                if extra[1:] in cats:
+                    cats.remove(extra[1:])
+            elif extra not in cats:
                 cats.append(extra)
         return cats
 
