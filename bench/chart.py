@@ -31,6 +31,12 @@ def draw(path: str, summaries: list[Summary], title: str = "CrabCache vs Redis")
     ax1.barh(ys, [r or 0 for r in ratios], color=colors)
     for y, r in zip(ys, ratios):
         ax1.text((r or 0) + 0.01, y, "error" if r is None else "%.2f" % r, va="center", fontsize=7)
+    cpu = [s.cpu_ratio() for s in bars][::-1]
+    pts = [(c, y) for c, y in zip(cpu, ys) if c is not None]
+    if pts:
+        ax1.scatter([c for c, _ in pts], [y for _, y in pts], marker="|", s=120, color="black", zorder=3,
+                    label="CPU ratio (Redis CPU/req / CrabCache's)")
+        ax1.legend(fontsize=7, loc="lower right")
     for x, style in ((0.5, ":"), (0.8, "--"), (1.0, "-")):
         ax1.axvline(x, color="grey", linestyle=style, linewidth=0.8)
     ax1.set_yticks(ys)

@@ -29,6 +29,7 @@ class Sample:
     round: int
     row: Row | None
     error: str | None = None
+    cpu_us: float | None = None  # server CPU (user+sys) per request, microseconds
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Stat:
     p99: float
     avg: float
     n: int  # rounds that produced a number
+    cpu_us: float = float("nan")  # median server CPU per request
 
 
 @dataclass
@@ -52,6 +54,17 @@ class Summary:
         if a is None or b is None or not b.rps:
             return None
         return a.rps / b.rps
+
+    def cpu_ratio(self, server: str = "crabcache", over: str = "redis") -> float | None:
+        """CPU efficiency: ``over``'s CPU per request / ``server``'s (1.0 = as cheap as Redis).
+
+        Unlike requests/s this hardly depends on whether the client or other
+        load shared the server's core during the run.
+        """
+        a, b = self.stats.get(server), self.stats.get(over)
+        if a is None or b is None or not a.cpu_us or math.isnan(a.cpu_us) or math.isnan(b.cpu_us):
+            return None
+        return b.cpu_us / a.cpu_us
 
     def p99_ratio(self) -> float | None:
         a, b = self.stats.get("crabcache"), self.stats.get("redis")
@@ -84,6 +97,7 @@ def summarize(samples: Iterable[Sample]) -> list[Summary]:
             summ.stats[server] = Stat(
                 _median([r.rps for r in rows]), _median([r.p50_ms for r in rows]),
                 _median([r.p99_ms for r in rows]), _median([r.avg_ms for r in rows]), len(rows),
+                _median([s.cpu_us for s in ss if s.row is not None and s.cpu_us is not None]),
             ) if rows else None
         out.append(summ)
     return out
@@ -123,7 +137,9 @@ def check_targets(summaries: list[Summary], mem: list[MemResult], startup: list[
         for s in found:
             r = s.ratio()
             err = s.errors.get("crabcache")
-            vals.append("%s %s" % (s.job.test.upper(), "error" if err else _fmt_ratio(r)))
+            cpu = s.cpu_ratio()
+            vals.append("%s %s" % (s.job.test.upper(), "error" if err else _fmt_ratio(r) + (
+                " (CPU %s)" % _fmt_ratio(cpu) if cpu is not None else "")))
             ok = ok and not err and r is not None and r >= floor
         out.append(Target(name, ", ".join(vals), ok))
 
@@ -240,12 +256,18 @@ def markdown(summaries: list[Summary], mem: list[MemResult], startup: list[Start
                 _fmt_ratio(s.ratio("baseline", "redis"))))
     if summaries:
         lines += ["", "## Requests/s and latency (median over rounds; latency in ms)", "",
-                  "| Test | CrabCache rps | Redis rps | Ratio | CC p50 | Redis p50 | CC p99 | Redis p99 |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "Ratio: CrabCache requests/s / Redis's. CPU/req: server user+sys CPU per request (us); "
+                  "CPU ratio: Redis's CPU/req / CrabCache's -- what the throughput ratio becomes when "
+                  "the server, not the client, is the bottleneck (LRANGE rows include the LPUSH fill).", "",
+                  "| Test | CrabCache rps | Redis rps | Ratio | CC CPU/req | Redis CPU/req | CPU ratio "
+                  "| CC p50 | Redis p50 | CC p99 | Redis p99 |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for s in summaries:
-            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 s.job.label, _cell(s, "crabcache", "rps", "%.0f"), _cell(s, "redis", "rps", "%.0f"),
                 "**%s**" % _fmt_ratio(s.ratio()) if s.ratio() is not None else "-",
+                _cell(s, "crabcache", "cpu_us", "%.1f"), _cell(s, "redis", "cpu_us", "%.1f"),
+                _fmt_ratio(s.cpu_ratio()) if s.cpu_ratio() is not None else "-",
                 _cell(s, "crabcache", "p50", "%.3f"), _cell(s, "redis", "p50", "%.3f"),
                 _cell(s, "crabcache", "p99", "%.3f"), _cell(s, "redis", "p99", "%.3f")))
         errs = [(s.job.label, srv, e) for s in summaries for srv, e in s.errors.items() if e]
@@ -289,7 +311,8 @@ def markdown(summaries: list[Summary], mem: list[MemResult], startup: list[Start
 SUMMARY_FIELDS = [
     "suite", "label", "test", "clients", "pipeline", "datasize", "keyspace", "idle", "requests",
     "crabcache_rps", "redis_rps", "ratio", "crabcache_p50_ms", "redis_p50_ms", "crabcache_p99_ms",
-    "redis_p99_ms", "crabcache_rounds", "redis_rounds", "crabcache_error", "redis_error",
+    "redis_p99_ms", "crabcache_cpu_us", "redis_cpu_us", "cpu_ratio", "crabcache_rounds", "redis_rounds",
+    "crabcache_error", "redis_error",
 ]
 
 
@@ -301,12 +324,14 @@ def summary_rows(summaries: list[Summary]) -> list[dict[str, Any]]:
             "suite": j.suite, "label": j.label, "test": j.test, "clients": j.clients,
             "pipeline": j.pipeline, "datasize": j.datasize, "keyspace": j.keyspace, "idle": j.idle,
             "requests": j.requests, "ratio": "" if s.ratio() is None else "%.4f" % s.ratio(),
+            "cpu_ratio": "" if s.cpu_ratio() is None else "%.4f" % s.cpu_ratio(),
         }
         for srv in SERVERS:
             st = s.stats.get(srv)
             d["%s_rps" % srv] = "" if st is None else "%.2f" % st.rps
             d["%s_p50_ms" % srv] = "" if st is None else "%.3f" % st.p50
             d["%s_p99_ms" % srv] = "" if st is None else "%.3f" % st.p99
+            d["%s_cpu_us" % srv] = "" if st is None or math.isnan(st.cpu_us) else "%.2f" % st.cpu_us
             d["%s_rounds" % srv] = 0 if st is None else st.n
             d["%s_error" % srv] = s.errors.get(srv) or ""
         rows.append(d)
@@ -321,14 +346,16 @@ def write_csv(path: str, rows: list[dict[str, Any]], fields: list[str]) -> None:
             w.writerow(r)
 
 
-RAW_FIELDS = ["suite", "label", "server", "round", "rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms", "error"]
+RAW_FIELDS = ["suite", "label", "server", "round", "rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+              "cpu_us", "error"]
 
 
 def raw_rows(samples: list[Sample]) -> list[dict[str, Any]]:
     out = []
     for s in samples:
         d: dict[str, Any] = {"suite": s.job.suite, "label": s.job.label, "server": s.server,
-                             "round": s.round, "error": s.error or ""}
+                             "round": s.round, "error": s.error or "",
+                             "cpu_us": "" if s.cpu_us is None else "%.2f" % s.cpu_us}
         for f in ("rps", "avg_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms"):
             d[f] = "" if s.row is None else getattr(s.row, f)
         out.append(d)

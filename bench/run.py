@@ -181,13 +181,15 @@ class Bench:
                     if idle_err:
                         samples.append(report.Sample(job, kind, rnd, None, idle_err))
                         continue
+                    cpu0 = srv.cpu_seconds()
                     row, err = rb.run(self.tool, srv.port, job.test, job.clients, job.requests, job.pipeline,
                                       job.datasize, job.keyspace, timeout=self.args.timeout)
+                    cpu_us = (srv.cpu_seconds() - cpu0) / job.requests * 1e6 if row else None
                     if not srv.alive():
                         err = "server died (exit %s) during the run; see %s" % (srv.proc.returncode, srv.log_path)
                         self.set_idle(0)
                         self.restart(kind)
-                    samples.append(report.Sample(job, kind, rnd, row, err))
+                    samples.append(report.Sample(job, kind, rnd, row, err, cpu_us))
         self.set_idle(0)
         return samples
 

@@ -21,6 +21,7 @@ from typing import Any
 import hiredis
 
 PORT_RANGE = range(7500, 7600)
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
 _taken: set[int] = set()
 
 
@@ -208,6 +209,15 @@ class ServerProc:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
         return 0
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far."""
+        try:
+            with open("/proc/%d/stat" % self.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / _CLK_TCK
 
     def open_fds(self) -> int:
         try:

@@ -86,6 +86,20 @@ def test_summarize_takes_medians_and_ratio():
     assert s[0].p99_ratio() == pytest.approx(2.0)
 
 
+def test_cpu_ratio():
+    job = suites.Job("p1", "get")
+    samples = [report.Sample(job, "crabcache", 0, _row("GET", 80), None, 4.0),
+               report.Sample(job, "redis", 0, _row("GET", 100), None, 2.0)]
+    s = report.summarize(samples)[0]
+    assert s.stats["crabcache"].cpu_us == 4.0
+    assert s.cpu_ratio() == pytest.approx(0.5)
+    assert report.summary_rows([s])[0]["cpu_ratio"] == "0.5000"
+    assert "| 4.0 | 2.0 | 0.50x |" in report.markdown([s], [], [], [], {})
+    no_cpu = report.summarize([report.Sample(job, "crabcache", 0, _row("GET", 80)),
+                               report.Sample(job, "redis", 0, _row("GET", 100))])[0]
+    assert no_cpu.cpu_ratio() is None
+
+
 def test_summarize_keeps_errors():
     job = suites.Job("p1", "lpush")
     s = report.summarize(_samples(job, ["ERR unknown command", (50, 1)], [(100, 1), (100, 1)]))[0]
