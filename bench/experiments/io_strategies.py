@@ -128,6 +128,12 @@ async def conn_trio_sock(sock: socket.socket) -> None:
             reply = reply[n:]
 
 
+def _cpu(pid: int) -> float:
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 VARIANTS = {"lowlevel": conn_lowlevel, "stream": conn_stream, "trio_sock": conn_trio_sock, "eager": conn_eager}
 
 
@@ -179,6 +185,9 @@ def main() -> None:
     redis = ServerProc("redis", workdir)
     redis.start()
     procs["redis"] = (redis.port, redis)
+    crab = ServerProc("crabcache", workdir)  # the real thing, for scale
+    crab.start()
+    procs["crabcache"] = (crab.port, crab)
     for v in a.variants.split(","):
         port = free_port()
         proc = subprocess.Popen([sys.executable, "-m", "bench.experiments.io_strategies", "serve", v, str(port)],
@@ -191,21 +200,27 @@ def main() -> None:
             test, clients, pipe = case.split(":")
             n = a.requests * (5 if pipe != "1" else 1)
             res: dict[str, list[float]] = {k: [] for k in procs}
+            cpu: dict[str, list[float]] = {k: [] for k in procs}
             for r in range(a.rounds):
-                for name, (port, _) in procs.items():
+                for name, (port, proc) in procs.items():
+                    pid = proc.pid
+                    c0 = _cpu(pid)
                     row, err = rb_run(tool, port, test, int(clients), n, int(pipe))
+                    cpu[name].append((_cpu(pid) - c0) / n * 1e6)
                     res[name].append(row.rps if row else float("nan"))
                     print("%-10s %-9s round %d: %s" % (case, name, r + 1, "%.0f" % row.rps if row else err),
                           file=sys.stderr)
             base = statistics.median(res["lowlevel"]) if "lowlevel" in res else None
-            print("\n%s (median rps; ratio to lowlevel; ratio to redis)" % case)
+            print("\n%s (median rps; ratio to lowlevel; ratio to redis; server CPU us/request)" % case)
             for name, xs in res.items():
                 m = statistics.median(xs)
-                print("  %-10s %9.0f  %5.2fx  %5.2fx" % (name, m, m / base if base else float("nan"),
-                                                        m / statistics.median(res["redis"])))
+                print("  %-10s %9.0f  %5.2fx  %5.2fx  %6.2f" % (name, m, m / base if base else float("nan"),
+                                                               m / statistics.median(res["redis"]),
+                                                               statistics.median(cpu[name])))
             sys.stdout.flush()
     finally:
         redis.stop()
+        crab.stop()
         for name, (port, proc) in procs.items():
             if isinstance(proc, subprocess.Popen):
                 proc.terminate()
