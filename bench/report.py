@@ -247,13 +247,15 @@ def markdown(summaries: list[Summary], mem: list[MemResult], startup: list[Start
         lines.append("| %s | %s | %s |" % (t.name, t.value, {True: "yes", False: "**no**", None: "-"}[t.met]))
     if any(s.stats.get("baseline") for s in summaries):
         lines += ["", "## CrabCache against the baseline build (same run)", "",
-                  "| Test | CrabCache rps | Baseline rps | CrabCache/Baseline | CrabCache/Redis | Baseline/Redis |",
-                  "|---|---:|---:|---:|---:|---:|"]
+                  "| Test | CrabCache rps | Baseline rps | CrabCache/Baseline | CrabCache/Redis | Baseline/Redis "
+                  "| CC CPU/req | Baseline CPU/req | CPU: Baseline/CC |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for s in summaries:
-            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 s.job.label, _cell(s, "crabcache", "rps", "%.0f"), _cell(s, "baseline", "rps", "%.0f"),
                 _fmt_ratio(s.ratio("crabcache", "baseline")), _fmt_ratio(s.ratio()),
-                _fmt_ratio(s.ratio("baseline", "redis"))))
+                _fmt_ratio(s.ratio("baseline", "redis")), _cell(s, "crabcache", "cpu_us", "%.2f"),
+                _cell(s, "baseline", "cpu_us", "%.2f"), _fmt_ratio(s.cpu_ratio("crabcache", "baseline"))))
     if summaries:
         lines += ["", "## Requests/s and latency (median over rounds; latency in ms)", "",
                   "Ratio: CrabCache requests/s / Redis's. CPU/req: server user+sys CPU per request (us); "
