@@ -36,7 +36,7 @@ from typing import Any
 from .. import errors
 from ..errors import CommandError
 from ..glob import compile_glob
-from ..keyspace.db import type_name
+from ..keyspace.db import idle_seconds, lfu_decayed, type_name
 from ..keyspace.slots import NSLOTS
 from ..protocol.writer import OK, Status
 from .args import LLONG_MAX, parse_int, try_int
@@ -89,7 +89,7 @@ def unlink(c: Any, argv: list[bytes]) -> Any:
          complexity="O(N) where N is the number of keys to check.")
 def exists(c: Any, argv: list[bytes]) -> Any:
     lookup_read = c.db.lookup_read
-    return sum(1 for key in argv[1:] if lookup_read(key) is not None)
+    return sum(1 for key in argv[1:] if lookup_read(key, False) is not None)
 
 
 @command("touch", -2, "readonly fast", keys=(1, -1, 1), group=GEN, since="3.2.1",
@@ -103,7 +103,7 @@ def touch(c: Any, argv: list[bytes]) -> Any:
 @command("type", 2, "readonly fast", keys=(1, 1, 1), group=GEN, since="1.0.0",
          summary="Determine the type stored at key")
 def type_(c: Any, argv: list[bytes]) -> Any:
-    v = c.db.lookup_read(argv[1])
+    v = c.db.lookup_read(argv[1], False)
     return Status(b"none" if v is None else type_name(v))
 
 
@@ -397,7 +397,7 @@ def pexpireat(c: Any, argv: list[bytes]) -> Any:
 
 def _ttl(c: Any, key: bytes, ms: bool, absolute: bool) -> int:
     db = c.db
-    if db.lookup_read(key) is None:
+    if db.lookup_read(key, False) is None:
         return -2
     when = db.get_ttl(key)
     if when is None:
@@ -474,8 +474,9 @@ def object_encoding(v: Any, config: Any) -> bytes:
 
 
 def _object_lookup(c: Any, key: bytes) -> Any:
-    # objectCommandLookup: a read lookup that counts stats but sends no "keymiss".
-    v = c.db.lookup(key)
+    # objectCommandLookup: a read lookup that counts stats but sends no "keymiss"
+    # and leaves the key's access data alone (LOOKUP_NOTOUCH).
+    v = c.db.peek(key)
     st = c.server.stats
     if v is None:
         st.keyspace_misses += 1
@@ -522,10 +523,7 @@ def object_idletime(c: Any, argv: list[bytes]) -> Any:
         return None
     if _lfu(c):
         raise CommandError(errors.OBJECT_IDLETIME_LFU)
-    # Per-key access times are not kept (they would cost memory on every key
-    # and time on every lookup); an eviction module that keeps them can answer.
-    fn = c.server.hooks.get("object_idletime")
-    return fn(c.db, argv[2]) if fn is not None else 0
+    return idle_seconds(c.db.access(argv[2]), c.server)
 
 
 @command("object|freq", 3, "readonly", keys=(2, 2, 1), group=GEN, since="4.0.0",
@@ -537,8 +535,7 @@ def object_freq(c: Any, argv: list[bytes]) -> Any:
         return None
     if not _lfu(c):
         raise CommandError(errors.OBJECT_FREQ_NO_LFU)
-    fn = c.server.hooks.get("object_freq")
-    return fn(c.db, argv[2]) if fn is not None else 0
+    return lfu_decayed(c.db.access(argv[2]), c.server)
 
 
 _OBJECT_HELP = [

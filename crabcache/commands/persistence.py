@@ -134,9 +134,8 @@ def restore(c: Any, argv: list[bytes]) -> Any:
     db.set(key, value)
     if ttl:
         db.set_expire(key, ttl)
-    hook = server.hooks.get("object_access")  # LRU/LFU bookkeeping, when a module keeps it
-    if hook is not None and (idle >= 0 or freq >= 0):
-        hook(db, key, idle, freq)
+    if idle >= 0 or freq >= 0:
+        db.set_access(key, idle, freq)
     server.notify(db, "g", b"restore", key)
     server.dirty += 1
     return OK

@@ -80,7 +80,7 @@ def _server(s: Any) -> list[str]:
         "uptime_in_days:%d" % (up // 86400),
         "hz:%d" % s.config["hz"],
         "configured_hz:%d" % s.config["hz"],
-        "lru_clock:%d" % (int(time.time()) & ((1 << 24) - 1)),
+        "lru_clock:%d" % s.lru_clock,
         "executable:%s" % os.path.abspath(sys.argv[0]),
         "config_file:%s" % (s.config.file or ""),
         "io_threads_active:0",
@@ -323,7 +323,7 @@ def swapdb(c: Any, argv: list[bytes]) -> Any:
     if a != b:
         da, db = dbs[a], dbs[b]
         # Swap the contents, not the objects: sessions keep pointing at "db n".
-        for attr in ("slots", "ttls", "size", "nttl", "expire_cursor", "avg_ttl"):
+        for attr in ("slots", "ttls", "atime", "size", "nttl", "expire_cursor", "avg_ttl"):
             va, vb = getattr(da, attr), getattr(db, attr)
             setattr(da, attr, vb)
             setattr(db, attr, va)

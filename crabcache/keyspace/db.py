@@ -46,7 +46,7 @@ class Database:
     """A keyspace: ``slots[slot][key] -> value`` and ``ttls[slot][key] -> unix ms``."""
 
     __slots__ = (
-        "index", "server", "slots", "ttls", "size", "nttl", "watchers", "blocking",
+        "index", "server", "slots", "ttls", "atime", "size", "nttl", "watchers", "blocking",
         "expire_cursor", "avg_ttl",
     )
 
@@ -55,6 +55,10 @@ class Database:
         self.server = server
         self.slots: list[dict[bytes, Any] | None] = [None] * NSLOTS
         self.ttls: list[dict[bytes, int] | None] = [None] * NSLOTS
+        # Per-key access data, Redis's 24-bit robj->lru: the LRU clock (seconds)
+        # of the last access, or under an LFU policy (minutes << 8 | log counter).
+        # OBJECT IDLETIME/FREQ read it; eviction will.  Present for every key.
+        self.atime: list[dict[bytes, int] | None] = [None] * NSLOTS
         self.size = 0  # number of keys
         self.nttl = 0  # number of keys with a TTL
         self.watchers: dict[bytes, set[Any]] = {}  # key -> sessions WATCHing it
@@ -64,7 +68,29 @@ class Database:
 
     # --- reads -------------------------------------------------------------------
     def lookup(self, key: bytes) -> Any:
-        """The value at ``key``, or None; expires the key lazily."""
+        """The value at ``key``, or None; expires the key lazily and records the
+        access (LRU clock, or LFU counter) as Redis's lookupKey does."""
+        slot = crc_hqx(key, 0) & _MASK if 123 not in key else key_slot(key)
+        d = self.slots[slot]
+        if d is None:
+            return None
+        v = d.get(key)
+        if v is not None:
+            if self.nttl:
+                t = self.ttls[slot]
+                if t and key in t and t[key] <= self.server.now_ms():
+                    self._expire(slot, key)
+                    return None
+            server = self.server
+            if server.lfu:
+                a = self.atime[slot]
+                a[key] = lfu_touch(a[key], server)  # type: ignore[index]
+            else:
+                self.atime[slot][key] = server.lru_clock  # type: ignore[index]
+        return v
+
+    def peek(self, key: bytes) -> Any:
+        """``lookup`` without recording an access (LOOKUP_NOTOUCH: OBJECT, TYPE, TTL, EXISTS)."""
         slot = crc_hqx(key, 0) & _MASK if 123 not in key else key_slot(key)
         d = self.slots[slot]
         if d is None:
@@ -76,6 +102,19 @@ class Database:
                 self._expire(slot, key)
                 return None
         return v
+
+    def access(self, key: bytes) -> int:
+        """The raw access field of an existing key (see ``atime``)."""
+        return self.atime[key_slot(key)][key]  # type: ignore[index]
+
+    def set_access(self, key: bytes, idle_s: int = -1, freq: int = -1) -> None:
+        """RESTORE ... IDLETIME / FREQ (objectSetLRUOrLFU)."""
+        server = self.server
+        a = self.atime[key_slot(key)]
+        if server.lfu and freq >= 0:
+            a[key] = (lfu_minutes(server) << 8) | min(freq, 255)  # type: ignore[index]
+        elif not server.lfu and idle_s >= 0:
+            a[key] = (server.lru_clock - idle_s) & LRU_CLOCK_MAX  # type: ignore[index]
 
     def exists(self, key: bytes) -> bool:
         return self.lookup(key) is not None
@@ -94,9 +133,14 @@ class Database:
         d = self.slots[slot]
         if d is None:
             d = self.slots[slot] = {}
+        server = self.server
+        a = self.atime[slot]
+        if a is None:
+            a = self.atime[slot] = {}
         if key not in d:
             self.size += 1
             d[key] = value
+            a[key] = (lfu_minutes(server) << 8 | LFU_INIT_VAL) if server.lfu else server.lru_clock
             if self.server.notify_flags:
                 # Redis's dbAdd announces every key that comes into being (class "n").
                 self.server.notify(self, "n", b"new", key)
@@ -108,7 +152,9 @@ class Database:
                     if not self.nttl:
                         self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
             d[key] = value
-        if self.watchers or self.server.tracking_on:
+            if not server.lfu:  # dbSetValue: a new object is fresh; LFU keeps the old counter
+                a[key] = server.lru_clock
+        if self.watchers or server.tracking_on:
             self.modified(key)
         if self.blocking and key in self.blocking:
             # Redis's dbAdd signals a (re)created key as ready: whoever stores a
@@ -136,6 +182,7 @@ class Database:
                 if not self.nttl:
                     self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
         del d[key]
+        del self.atime[slot][key]  # type: ignore[index]
         self.size -= 1
         if self.watchers or self.server.tracking_on:
             self.modified(key)
@@ -201,6 +248,7 @@ class Database:
             self.touch_watched()
         self.slots = [None] * NSLOTS
         self.ttls = [None] * NSLOTS
+        self.atime = [None] * NSLOTS
         self.size = 0
         self.nttl = 0
         self.avg_ttl = 0
@@ -213,6 +261,7 @@ class Database:
         # does, tell WATCHers, and emit the "expired" keyspace event.
         del self.slots[slot][key]  # type: ignore[index]
         del self.ttls[slot][key]  # type: ignore[index]
+        del self.atime[slot][key]  # type: ignore[index]
         self.size -= 1
         self.nttl -= 1
         if not self.nttl:
@@ -313,10 +362,11 @@ class Database:
         return reclaimed
 
     # --- read lookups, KEYS, SCAN (the generic commands) --------------------------
-    def lookup_read(self, key: bytes) -> Any:
+    def lookup_read(self, key: bytes, touch: bool = True) -> Any:
         """lookupKeyRead: ``lookup`` that also counts keyspace hits/misses and
-        emits the "keymiss" event, as every read-only lookup in Redis does."""
-        v = self.lookup(key)
+        emits the "keymiss" event, as every read-only lookup in Redis does.
+        ``touch=False`` is LOOKUP_NOTOUCH (EXISTS, TYPE, TTL leave access data alone)."""
+        v = self.lookup(key) if touch else self.peek(key)
         if v is None:
             self.server.stats.keyspace_misses += 1
             self.server.notify(self, "m", b"keymiss", key)
@@ -394,3 +444,44 @@ def _pick(d: dict[bytes, Any]) -> bytes:
         if i == n:
             return k
     raise AssertionError("unreachable")
+
+
+# --- LRU clock and LFU counter (Redis's evict.c, same constants) -------------------
+LRU_CLOCK_MAX = (1 << 24) - 1  # the LRU clock is 24 bits of seconds
+LFU_INIT_VAL = 5  # a new key starts here so it isn't evicted before it can be used
+
+
+def lru_clock(now_ms: int) -> int:
+    return (now_ms // 1000) & LRU_CLOCK_MAX
+
+
+def lfu_minutes(server: "Server") -> int:
+    return (server.now_ms() // 60000) & 65535
+
+
+def lfu_decayed(field: int, server: "Server") -> int:
+    """LFUDecrAndReturn: the counter less one per ``lfu-decay-time`` minutes idle."""
+    counter = field & 255
+    period = server.config["lfu-decay-time"]
+    if period:
+        now = lfu_minutes(server)
+        ldt = field >> 8
+        elapsed = now - ldt if now >= ldt else 65535 - ldt + now
+        counter = max(0, counter - elapsed // period)
+    return counter
+
+
+def lfu_touch(field: int, server: "Server") -> int:
+    """An access under an LFU policy: decay, then LFULogIncr (probability 1/(base*factor+1))."""
+    counter = lfu_decayed(field, server)
+    if counter < 255:
+        base = counter - LFU_INIT_VAL
+        if base <= 0 or random.random() < 1.0 / (base * server.config["lfu-log-factor"] + 1):
+            counter += 1
+    return (lfu_minutes(server) << 8) | counter
+
+
+def idle_seconds(field: int, server: "Server") -> int:
+    """estimateObjectIdleTime, in seconds."""
+    clock = server.lru_clock
+    return clock - field if clock >= field else clock + (LRU_CLOCK_MAX - field)

@@ -120,6 +120,7 @@ async def _cron(server: Server) -> None:
         hz = server.config["hz"]
         period = 1.0 / hz
         await trio.sleep(period)
+        server.tick_lru_clock()
         if server.active_expire_enabled:
             # Redis spends at most 25% of each cron period on expiry (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
             deadline = clock() + period * 0.25 * server.config["active-expire-effort"]

@@ -79,6 +79,10 @@ class Server:
         self.lastsave = int(time.time())
         self.dirty = 0  # writes since the last save
         self.active_expire_enabled = True
+        # Redis's server.lruclock (seconds, 24 bits), refreshed by the cron, and
+        # whether maxmemory-policy is an LFU one (per-key access data differs).
+        self.lru_clock = (self.now_ms() // 1000) & ((1 << 24) - 1)
+        self.lfu = "lfu" in self.config["maxmemory-policy"]
         self.tracking_on = False  # set by the client-side caching module when anyone tracks
         self.ready_keys: list[tuple[Database, bytes]] = []  # keys that may unblock clients
         self.notify_flags = ""
@@ -100,10 +104,16 @@ class Server:
     def set_clock(self, clock: Clock) -> None:
         self.clock = clock
         self.now_ms = clock.now_ms
+        self.tick_lru_clock()
+
+    def tick_lru_clock(self) -> None:
+        self.lru_clock = (self.now_ms() // 1000) & ((1 << 24) - 1)
 
     def _on_config_change(self, name: str, old: Any) -> None:
         if name == "notify-keyspace-events":
             self.notify_flags = self.config["notify-keyspace-events"]
+        elif name == "maxmemory-policy":
+            self.lfu = "lfu" in self.config["maxmemory-policy"]
 
     def new_client_id(self) -> int:
         cid = self.next_client_id
