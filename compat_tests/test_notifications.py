@@ -188,3 +188,11 @@ def test_flags_validation(server, config_restore):
         assert w.call("CONFIG", "SET", "notify-keyspace-events", "KEA") == b"+OK\r\n"
         assert w.call("CONFIG", "GET", "notify-keyspace-events") == (
             b"*2\r\n$22\r\nnotify-keyspace-events\r\n$3\r\nAKE\r\n")
+
+
+def test_keymiss_from_every_type_family(server, config_restore):
+    cmds = [("HGET", "h", "f"), ("LRANGE", "l", 0, -1), ("SMEMBERS", "s"), ("ZSCORE", "z", "m"),
+            ("SINTERSTORE", "dst", "s1"), ("STRLEN", "str")]
+    got = events(server, "Em", cmds, config_restore)
+    assert got[:4] == [(b"keymiss", b"h"), (b"keymiss", b"l"), (b"keymiss", b"s"), (b"keymiss", b"z")]
+    assert (b"keymiss", b"str") in got

@@ -33,36 +33,23 @@ from .registry import command
 HASH = "hash"
 
 
-def _touch(db: Any, key: bytes) -> None:
-    if db.watchers or db.server.tracking_on:
-        db.modified(key)
-
-
 def read_hash(c: Any, key: bytes) -> Hash | None:
     """A hash for a read command (counts keyspace hits/misses); WRONGTYPE otherwise."""
-    v = c.db.lookup(key)
-    if v is None:
-        c.server.stats.keyspace_misses += 1
-        return None
-    c.server.stats.keyspace_hits += 1
-    if type(v) is not Hash:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return c.db.read_typed(key, Hash)
+
 
 
 def write_hash(c: Any, key: bytes, create: bool) -> Hash | None:
     """hashTypeLookupWriteOrCreate: WRONGTYPE for other types; a new hash if asked."""
     db = c.db
-    v = db.lookup(key)
+    v = db.write_typed(key, Hash)
     if v is None:
         if not create:
             return None
         v = Hash()
         db.set(key, v)
         return v
-    if type(v) is not Hash:
-        raise CommandError(errors.WRONGTYPE)
-    _touch(db, key)
+    db.touched(key)
     return v
 
 
@@ -163,7 +150,7 @@ def hdel(c: Any, argv: list[bytes]) -> Any:
         c.server.dirty += n
         c.server.notify(db, "h", b"hdel", key)
         if h:
-            _touch(db, key)
+            db.touched(key)
         else:
             db.delete(key)
             c.server.notify(db, "g", b"del", key)

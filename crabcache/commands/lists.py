@@ -34,29 +34,15 @@ LIST = "list"
 _WRONGTYPE = CommandError(errors.WRONGTYPE)
 
 
-def _touch(db: Any, key: bytes) -> None:
-    # signalModifiedKey for a value changed in place; free when nobody watches.
-    if db.watchers or db.server.tracking_on:
-        db.modified(key)
-
-
 def read_list(c: Any, key: bytes) -> List | None:
     """A list for a read command (counts keyspace hits/misses); WRONGTYPE otherwise."""
-    v = c.db.lookup(key)
-    if v is None:
-        c.server.stats.keyspace_misses += 1
-        return None
-    c.server.stats.keyspace_hits += 1
-    if type(v) is not List:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return c.db.read_typed(key, List)
+
 
 
 def write_list(c: Any, key: bytes) -> List | None:
-    v = c.db.lookup(key)
-    if v is not None and type(v) is not List:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return c.db.write_typed(key, List)
+
 
 
 def _where(b: bytes) -> bool:
@@ -90,7 +76,7 @@ def _push(c: Any, argv: list[bytes], head: bool, only_existing: bool) -> int:
     elif type(lst) is not List:
         raise CommandError(errors.WRONGTYPE)
     else:
-        _touch(db, key)
+        db.touched(key)
     if head:
         lst.extendleft(argv[2:])
     else:
@@ -144,7 +130,7 @@ def _pop_n(c: Any, key: bytes, lst: List, head: bool, count: int) -> list[bytes]
     c.server.dirty += n
     c.server.notify(db, "l", b"lpop" if head else b"rpop", key)
     if lst:
-        _touch(db, key)
+        db.touched(key)
     else:
         db.delete(key)
         c.server.notify(db, "g", b"del", key)
@@ -166,7 +152,7 @@ def _pop(c: Any, argv: list[bytes], head: bool) -> Any:
         c.server.dirty += 1
         c.server.notify(db, "l", b"lpop" if head else b"rpop", key)
         if lst:
-            _touch(db, key)
+            db.touched(key)
         else:
             db.delete(key)
             c.server.notify(db, "g", b"del", key)
@@ -337,7 +323,7 @@ def lset(c: Any, argv: list[bytes]) -> Any:
     if not 0 <= i < n:
         raise CommandError(errors.OUT_OF_RANGE)
     lst[i] = argv[3]
-    _touch(db, key)
+    db.touched(key)
     c.server.dirty += 1
     c.server.notify(db, "l", b"lset", key)
     return OK
@@ -366,7 +352,7 @@ def linsert(c: Any, argv: list[bytes]) -> Any:
     except ValueError:
         return -1
     lst.insert(i + 1 if after else i, argv[4])
-    _touch(db, key)
+    db.touched(key)
     c.server.dirty += 1
     c.server.notify(db, "l", b"linsert", key)
     return len(lst)
@@ -406,7 +392,7 @@ def lrem(c: Any, argv: list[bytes]) -> Any:
     c.server.dirty += removed
     c.server.notify(db, "l", b"lrem", key)
     if lst:
-        _touch(db, key)
+        db.touched(key)
     else:
         db.delete(key)
         c.server.notify(db, "g", b"del", key)
@@ -445,7 +431,7 @@ def ltrim(c: Any, argv: list[bytes]) -> Any:
             lst.pop()
     c.server.notify(db, "l", b"ltrim", key)
     if lst:
-        _touch(db, key)
+        db.touched(key)
     else:
         db.delete(key)
         c.server.notify(db, "g", b"del", key)
@@ -469,7 +455,7 @@ def _move(c: Any, src_key: bytes, dst_key: bytes, src: List, from_head: bool, to
         dst = List()
         db.set(dst_key, dst)
     else:
-        _touch(db, dst_key)
+        db.touched(dst_key)
     if to_head:
         dst.appendleft(v)
     else:
@@ -477,7 +463,7 @@ def _move(c: Any, src_key: bytes, dst_key: bytes, src: List, from_head: bool, to
     c.server.notify(db, "l", b"lpush" if to_head else b"rpush", dst_key)
     c.server.notify(db, "l", b"lpop" if from_head else b"rpop", src_key)
     if src:
-        _touch(db, src_key)
+        db.touched(src_key)
     else:
         db.delete(src_key)
         c.server.notify(db, "g", b"del", src_key)

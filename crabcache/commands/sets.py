@@ -40,28 +40,15 @@ from .registry import command
 SET = "set"
 
 
-def _touch(db: Any, key: bytes) -> None:
-    if db.watchers or db.server.tracking_on:
-        db.modified(key)
-
-
 def read_set(c: Any, key: bytes) -> Set | None:
     """A set for a read command (counts keyspace hits/misses); WRONGTYPE otherwise."""
-    v = c.db.lookup(key)
-    if v is None:
-        c.server.stats.keyspace_misses += 1
-        return None
-    c.server.stats.keyspace_hits += 1
-    if type(v) is not Set:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return c.db.read_typed(key, Set)
+
 
 
 def write_set(c: Any, key: bytes) -> Set | None:
-    v = c.db.lookup(key)
-    if v is not None and type(v) is not Set:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return c.db.write_typed(key, Set)
+
 
 
 def _add(c: Any, s: Set, members: Iterable[bytes]) -> int:
@@ -80,7 +67,7 @@ def _add(c: Any, s: Set, members: Iterable[bytes]) -> int:
 
 def _gone_if_empty(c: Any, db: Any, key: bytes, s: Set) -> None:
     if s:
-        _touch(db, key)
+        db.touched(key)
     else:
         db.delete(key)
         c.server.notify(db, "g", b"del", key)
@@ -100,7 +87,7 @@ def sadd(c: Any, argv: list[bytes]) -> Any:
     elif type(s) is not Set:
         raise CommandError(errors.WRONGTYPE)
     else:
-        _touch(db, key)
+        db.touched(key)
     n = _add(c, s, argv[2:])
     if n:
         c.server.dirty += n
@@ -210,7 +197,7 @@ def spop(c: Any, argv: list[bytes]) -> Any:
     else:
         popped = random_distinct(s, count)
         s.difference_update(popped)
-    _touch(db, key)
+    db.touched(key)
     c.server.dirty += count
     c.server.notify(db, "s", b"spop", key)
     return ReplySet(popped)
@@ -264,7 +251,7 @@ def smove(c: Any, argv: list[bytes]) -> Any:
         dst = Set()
         db.set(dst_key, dst)
     else:
-        _touch(db, dst_key)
+        db.touched(dst_key)
     if _add(c, dst, (m,)):
         c.server.dirty += 1
         c.server.notify(db, "s", b"sadd", dst_key)

@@ -40,33 +40,20 @@ from .sets import numkeys_keys
 ZSET = "sorted-set"
 
 
-def _touch(db: Any, key: bytes) -> None:
-    if db.watchers or db.server.tracking_on:
-        db.modified(key)
-
-
 def read_zset(c: Any, key: bytes) -> ZSet | None:
     """A zset for a read command (counts keyspace hits/misses); WRONGTYPE otherwise."""
-    v = c.db.lookup(key)
-    if v is None:
-        c.server.stats.keyspace_misses += 1
-        return None
-    c.server.stats.keyspace_hits += 1
-    if type(v) is not ZSet:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return c.db.read_typed(key, ZSet)
+
 
 
 def write_zset(c: Any, key: bytes) -> ZSet | None:
-    v = c.db.lookup(key)
-    if v is not None and type(v) is not ZSet:
-        raise CommandError(errors.WRONGTYPE)
-    return v
+    return c.db.write_typed(key, ZSet)
+
 
 
 def _gone_if_empty(c: Any, db: Any, key: bytes, z: ZSet) -> None:
     if len(z):
-        _touch(db, key)
+        db.touched(key)
     else:
         db.delete(key)
         c.server.notify(db, "g", b"del", key)
@@ -157,7 +144,7 @@ def _zadd(c: Any, argv: list[bytes], incr: bool, scoreidx: int) -> Any:
     finally:
         if added or updated:
             c.server.dirty += added + updated
-            _touch(db, key)
+            db.touched(key)
             c.server.notify(db, "z", b"zincr" if incr else b"zadd", key)
         elif not len(z):
             db.delete(key)  # created for nothing (an error or every pair skipped)

@@ -27,6 +27,8 @@ import random
 from binascii import crc_hqx
 from typing import TYPE_CHECKING, Any, Iterator
 
+from .. import errors
+from ..errors import CommandError
 from .slots import NSLOTS, key_slot
 
 if TYPE_CHECKING:
@@ -211,6 +213,26 @@ class Database:
                 self.modified(key)
             return True
         return False
+
+    def read_typed(self, key: bytes, cls: type) -> Any:
+        """A read command's lookup of a ``cls`` value: counts hits/misses, emits
+        "keymiss", WRONGTYPE for another type (lookupKeyRead + checkType)."""
+        v = self.lookup_read(key)
+        if v is not None and type(v) is not cls:
+            raise CommandError(errors.WRONGTYPE)
+        return v
+
+    def write_typed(self, key: bytes, cls: type) -> Any:
+        """A write command's lookup of a ``cls`` value (lookupKeyWrite + checkType)."""
+        v = self.lookup(key)
+        if v is not None and type(v) is not cls:
+            raise CommandError(errors.WRONGTYPE)
+        return v
+
+    def touched(self, key: bytes) -> None:
+        """After changing a value in place: ``modified`` when anyone could care."""
+        if self.watchers or self.server.tracking_on:
+            self.modified(key)
 
     def modified(self, key: bytes) -> None:
         """Tell WATCHers and client-side caches that ``key`` changed (signalModifiedKey)."""
