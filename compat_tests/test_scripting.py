@@ -473,3 +473,31 @@ def test_busy_script_that_wrote_is_unkillable(spawn):
         t.join(10)
         assert isinstance(out[0], redis.ConnectionError)
         ep.proc.wait(10)
+
+
+def test_busy_script_inside_exec_is_killable(server, config_restore):
+    config_restore("busy-reply-threshold", "100")
+    runner = server.client(protocol=2)
+    other = server.client(protocol=2)
+    other.ping()
+
+    def tx():
+        p = runner.pipeline(transaction=True)
+        p.set("before", "1")
+        p.eval("local i = 0 while true do i = i + 1 end", 0)
+        p.set("after", "2")
+        return p.execute(raise_on_error=False)
+
+    t, out = _run_in_thread(tx)
+    _wait_busy(other)
+    with pytest.raises(redis.ResponseError, match="^BUSY Redis is busy running a script"):
+        other.get("before")
+    assert other.script_kill() in (True, b"OK")
+    t.join(10)
+    res = out[0]
+    assert res[0] is True and res[2] is True
+    assert isinstance(res[1], redis.ResponseError)
+    assert str(res[1]).startswith("Script killed by user with SCRIPT KILL")
+    assert other.get("after") == b"2"
+    runner.close()
+    other.close()

@@ -109,16 +109,40 @@ def exec_(c: Any, argv: list[bytes]) -> Any:
         discard_transaction(c)
         return NULL_ARRAY
     unwatch_all(c)  # as Redis: unwatch first, nothing the queue does can abort it now
-    replies = []
+    c.multi = None
+    c.multi_error = False
+    return _run_queue(c, queue, 0, [])
+
+
+def _run_queue(c: Any, queue: list[Any], i: int, replies: list[Any]) -> Any:
+    """Run ``queue[i:]``; a command that has to wait (a script past
+    busy-reply-threshold) suspends the EXEC into a Deferred.  Nothing else can
+    interleave meanwhile: while a script is busy the dispatcher refuses
+    everyone else's commands, so the transaction stays atomic."""
     c.in_exec = True
     try:
-        for cmd, args in queue:
-            replies.append(dispatch.call(c, cmd, args))
+        while i < len(queue):
+            cmd, args = queue[i]
+            i += 1
+            r = dispatch.call(c, cmd, args)
+            if isinstance(r, dispatch.Deferred):
+                return _ExecRest(c, queue, i, replies, r)
+            replies.append(r)
     finally:
         c.in_exec = False
-        c.multi = None
-        c.multi_error = False
     return replies
+
+
+class _ExecRest(dispatch.Deferred):
+    def __init__(self, c: Any, queue: list[Any], i: int, replies: list[Any], pending: Any) -> None:
+        self.c, self.queue, self.i, self.replies, self.pending = c, queue, i, replies, pending
+
+    async def wait(self) -> Any:
+        rest: Any = self
+        while isinstance(rest, _ExecRest):
+            rest.replies.append(await rest.pending.wait())
+            rest = _run_queue(rest.c, rest.queue, rest.i, rest.replies)
+        return rest
 
 
 @command("discard", 1, "noscript loading stale fast allow_busy", group=TX, since="2.0.0",

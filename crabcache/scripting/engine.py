@@ -20,8 +20,8 @@ connection, which kills the script the same way.  Cron's active expiry is
 paused in busy mode and the clock is frozen at the script's start for key
 expiry, so the keyspace a script sees changes only through the script.
 
-A script called inside MULTI/EXEC cannot hand a Deferred to EXEC: it runs to
-its end without busy mode (a known difference, logged).
+A script called inside MULTI/EXEC goes busy the same way: EXEC suspends
+around it (``transactions._ExecRest``) and resumes the queue when it ends.
 
 Commands from scripts (``redis.call``) go through the command table, the same
 lookup/arity code and ``dispatch.call`` as client commands, on a session of
@@ -100,7 +100,9 @@ class Run:
         self.killed = False
         self.timed_out = False
         self.greenlet: Any = None
-        self.can_yield = not caller.in_exec
+        # EXEC can suspend around a busy script (transactions._ExecRest); only a
+        # script session itself can't hand a Deferred on.
+        self.can_yield = caller.kind != "lua"
         self.saved_clock: Any = None
         self.saved_expire = True
 
@@ -451,7 +453,6 @@ class ScriptEngine:
                      "You can try killing the script using the %s command. Script name is: %s."
                   % (elapsed, "SCRIPT KILL" if run.is_eval else "FUNCTION KILL", run.name.decode("latin-1")))
         if not run.can_yield:
-            self._log(3, "The script runs inside MULTI/EXEC: other clients wait until it ends.")
             return
         server = self.server
         server.busy = run
