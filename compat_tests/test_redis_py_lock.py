@@ -4,7 +4,6 @@ register_script, and a sliding-window rate limiter in Lua."""
 from __future__ import annotations
 
 import pytest
-import redis
 from redis.exceptions import LockError, LockNotOwnedError
 
 

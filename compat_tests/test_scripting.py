@@ -460,7 +460,7 @@ def test_busy_script_that_wrote_is_unkillable(spawn):
         runner = ep.client(protocol=2)
         other = ep.client(protocol=2)
         other.ping()
-        t, out = _run_in_thread(lambda: runner.eval("redis.call('set','x','y') while true do end", 0))
+        t, out = _run_in_thread(lambda r=runner: r.eval("redis.call('set','x','y') while true do end", 0))
         _wait_busy(other)
         with pytest.raises(redis.ResponseError, match="^UNKILLABLE Sorry the script already executed write commands"):
             other.script_kill()

@@ -84,7 +84,7 @@ def main() -> None:
             quiet = probe(srv.port, a.seconds)
             stop = threading.Event()
             res: list[int] = []
-            th = threading.Thread(target=lambda: res.append(hog(srv.port, stop)))
+            th = threading.Thread(target=lambda res=res, port=srv.port, stop=stop: res.append(hog(port, stop)))
             th.start()
             time.sleep(0.3)
             busy = probe(srv.port, a.seconds)

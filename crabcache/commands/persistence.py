@@ -47,12 +47,10 @@ def save(c: Any, argv: list[bytes]) -> Any:
 
 @command("bgsave", -1, "admin noscript no_async_loading", group=SRV, summary="Asynchronously save the dataset to disk")
 def bgsave(c: Any, argv: list[bytes]) -> Any:
-    schedule = False
-    if len(argv) > 1:
-        if len(argv) == 2 and argv[1].lower() == b"schedule":
-            schedule = True
-        else:
-            raise CommandError(errors.SYNTAX)
+    # SCHEDULE only matters while another kind of child (an AOF rewrite) runs,
+    # and CrabCache has none; it is accepted and changes nothing.
+    if len(argv) > 1 and (len(argv) != 2 or argv[1].lower() != b"schedule"):
+        raise CommandError(errors.SYNTAX)
     st = snapshot.state(c.server)
     if st.child_pid is not None:
         raise CommandError(BGSAVE_IN_PROGRESS)

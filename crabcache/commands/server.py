@@ -268,7 +268,7 @@ def info_text(server: Any, args: list[bytes]) -> bytes:
     parts = []
     for n in wanted:
         lines = SECTIONS[n](server)
-        parts.append("# %s\r\n%s" % (_TITLES.get(n, n.capitalize()), "".join(l + "\r\n" for l in lines)))
+        parts.append("# %s\r\n%s" % (_TITLES.get(n, n.capitalize()), "".join(line + "\r\n" for line in lines)))
     return "\r\n".join(parts).encode()
 
 
@@ -432,7 +432,7 @@ def config_help(c: Any, argv: list[bytes]) -> Any:
         "HELP",
         "    Prints this help.",
     ]
-    return [Status(l) for l in lines]
+    return [Status(line) for line in lines]
 
 
 # --- DEBUG ------------------------------------------------------------------------

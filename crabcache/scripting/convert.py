@@ -35,7 +35,7 @@ flat array costs one); replies go to Lua as Python lists and dicts that
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import CommandError
 from ..protocol.writer import (

@@ -73,7 +73,7 @@ def test_save_writes_atomically_and_resets_dirty(tmp_path):
 def test_save_failure_replies_err_and_logs(tmp_path):
     s, sess, log = make(tmp_path / "missing")
     assert run(sess, b"SAVE") == "ERR"
-    assert any(l.startswith("Failed opening the temp RDB file temp-") for l in log.lines)
+    assert any(line.startswith("Failed opening the temp RDB file temp-") for line in log.lines)
 
 
 def test_save_refused_inside_multi(tmp_path):
@@ -94,7 +94,7 @@ def test_bgsave_forks_and_the_parent_reaps_the_child(tmp_path):
     assert s.dirty == 1
     assert "Background saving terminated with success" in log.lines
     assert load_back(tmp_path / "dump.rdb").dbs[0].lookup(b"k") == b"v"
-    info = dict(l.split(":", 1) for l in snapshot.info_lines(s))
+    info = dict(line.split(":", 1) for line in snapshot.info_lines(s))
     assert info["rdb_bgsave_in_progress"] == "0" and info["rdb_last_bgsave_status"] == "ok"
     assert info["rdb_changes_since_last_save"] == "1"
 
@@ -245,7 +245,7 @@ def test_load_at_startup(tmp_path):
     s, _, log = make(tmp_path)
     assert snapshot.load_at_startup(s)
     assert s.dbs[0].lookup(b"k") == b"v"
-    assert any(l.startswith("DB loaded from disk: ") and l.endswith(" seconds") for l in log.lines)
+    assert any(line.startswith("DB loaded from disk: ") and line.endswith(" seconds") for line in log.lines)
     assert "Done loading RDB, keys loaded: 1, keys expired: 0." in log.lines
     assert "rdb_last_load_keys_loaded:1" in snapshot.info_lines(s)
     data = (tmp_path / "dump.rdb").read_bytes()
