@@ -1008,3 +1008,21 @@ def test_keyspace_events(r, config_restore):
                    # XREADGROUP creates its consumer only when it has something to serve (7.0)
                    (b"xgroup-create", b"s"), (b"xgroup-createconsumer", b"s"), (b"xgroup-setid", b"s"), (b"xgroup-delconsumer", b"s"), (b"xsetid", b"s"),
                    (b"xgroup-destroy", b"s")]
+
+
+def test_xreadgroup_block_released_when_stream_deleted(server, protocol, r):
+    r.xgroup_create("s", "g", "$", mkstream=True)
+    reader = Reader(server, protocol, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+    plain = Reader(server, protocol, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+    reader.start()
+    wait_blocked(r, 1)
+    plain.start()
+    wait_blocked(r, 2)
+    assert r.delete("s") == 1
+    reader.finish()
+    assert reader.error == "UNBLOCKED the stream key no longer exists"
+    # A plain XREAD keeps waiting for the stream to come back.
+    r.xadd("s", {"x": 1}, id="1-1")
+    plain.finish()
+    want = [[b"1-1", [b"x", b"1"]]]
+    assert (plain.result == {b"s": want}) if protocol == 3 else (plain.result == [[b"s", want]])

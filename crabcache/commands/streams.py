@@ -622,7 +622,7 @@ def _block(c: Any, keys: list[bytes], ids: list[int], timeout: int, count: int,
             entries = _entries(s.range(gt + 1, MAX_ID, count))
         return _xread_reply(c, [key, entries])
 
-    return blocking.block(c, list(wanted), timeout, serve, NULL_ARRAY)
+    return blocking.block(c, list(wanted), timeout, serve, NULL_ARRAY, on_delete=groupname is not None)
 
 
 @command("xread", -4, "readonly blocking movablekeys", group=GRP, since="5.0.0", getkeys=_xread_keys,

@@ -107,10 +107,11 @@ def may_block(c: Session) -> bool:
 class Waiter:
     """One blocked client: its keys, how to serve it, and how to wake it."""
 
-    __slots__ = ("db", "done", "event", "keys", "null", "reply", "serve", "session")
+    __slots__ = ("db", "done", "event", "keys", "null", "on_delete", "reply", "serve", "session")
 
     def __init__(self, session: Session, db: Database, keys: list[bytes],
-                 serve: Callable[[bytes], Any], null: Any) -> None:
+                 serve: Callable[[bytes], Any], null: Any, on_delete: bool = False) -> None:
+        self.on_delete = on_delete  # serve() also wants to hear that its key is gone (XREADGROUP)
         self.session = session
         self.db = db
         self.keys = keys
@@ -172,11 +173,12 @@ class BlockedCall(Deferred):
 
 
 def block(c: Session, keys: Iterable[bytes], timeout_ms: int, serve: Callable[[bytes], Any],
-          null: Any = NULL_ARRAY) -> BlockedCall:
-    """Park ``c`` on ``keys`` until ``serve(key)`` returns a reply, or timeout (``null``)."""
+          null: Any = NULL_ARRAY, on_delete: bool = False) -> BlockedCall:
+    """Park ``c`` on ``keys`` until ``serve(key)`` returns a reply, or timeout (``null``).
+    With ``on_delete``, ``serve`` is also called when a key is deleted (signalDeletedKeyAsReady)."""
     db = c.db
     ks = list(dict.fromkeys(keys))  # a key named twice is waited on once
-    w = Waiter(c, db, ks, serve, null)
+    w = Waiter(c, db, ks, serve, null, on_delete)
     blocking = db.blocking
     for k in ks:
         q = blocking.get(k)
@@ -210,8 +212,8 @@ def serve_ready(server: Server) -> None:
                 for w in list(q):  # first blocked, first served
                     if w.done:
                         continue
-                    if db.lookup(key) is None:
-                        break
+                    if db.lookup(key) is None and not w.on_delete:
+                        continue
                     try:
                         reply = w.serve(key)
                     except CommandError as e:

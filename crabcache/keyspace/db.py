@@ -185,6 +185,9 @@ class Database:
                     self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
         del d[key]
         del self.atime[slot][key]  # type: ignore[index]
+        if self.blocking and key in self.blocking:
+            # signalDeletedKeyAsReady: XREADGROUP waiters learn their stream is gone.
+            self.server.ready_keys.append((self, key))
         self.size -= 1
         if self.watchers or self.server.tracking_on:
             self.modified(key)
