@@ -110,6 +110,15 @@ def type_(c: Any, argv: list[bytes]) -> Any:
 # --- RENAME, COPY, MOVE ----------------------------------------------------------------
 
 
+def _transfer(src: Any, skey: bytes, dst: Any, dkey: bytes, v: Any) -> None:
+    """RENAME/MOVE: the value and its TTL go to ``dst``/``dkey``; ``skey`` goes away."""
+    when = src.get_ttl(skey)
+    dst.set(dkey, v)
+    if when is not None:
+        dst.set_expire(dkey, when)
+    src.delete(skey)
+
+
 def _rename(c: Any, argv: list[bytes], nx: bool) -> Any:
     src, dst = argv[1], argv[2]
     db = c.db
@@ -118,15 +127,11 @@ def _rename(c: Any, argv: list[bytes], nx: bool) -> Any:
         raise CommandError(errors.NO_SUCH_KEY)
     if src == dst:
         return 0 if nx else OK
-    when = db.get_ttl(src)
     if db.lookup(dst) is not None:
         if nx:
             return 0
         db.delete(dst)
-    db.set(dst, v)
-    if when is not None:
-        db.set_expire(dst, when)
-    db.delete(src)
+    _transfer(db, src, db, dst, v)
     server = c.server
     server.notify(db, "g", b"rename_from", src)
     server.notify(db, "g", b"rename_to", dst)
@@ -213,13 +218,9 @@ def move(c: Any, argv: list[bytes]) -> Any:
     v = src.lookup(key)
     if v is None:
         return 0
-    when = src.get_ttl(key)
     if dst.lookup(key) is not None:
         return 0
-    dst.set(key, v)
-    if when is not None:
-        dst.set_expire(key, when)
-    src.delete(key)
+    _transfer(src, key, dst, key, v)
     server = c.server
     server.notify(src, "g", b"move_from", key)
     server.notify(dst, "g", b"move_to", key)

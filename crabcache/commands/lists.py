@@ -86,34 +86,34 @@ def _push(c: Any, argv: list[bytes], head: bool, only_existing: bool) -> int:
     return len(lst)
 
 
+_PUSH_CX = ("O(1) for each element added, so O(N) to add N elements when the command is called "
+            "with multiple arguments.")
+
+
 @command("lpush", -3, "write denyoom fast", keys=(1, 1, 1), group=LIST, since="1.0.0",
          summary="Prepend one or multiple elements to a list",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command is called "
-                    "with multiple arguments.")
+         complexity=_PUSH_CX)
 def lpush(c: Any, argv: list[bytes]) -> Any:
     return _push(c, argv, True, False)
 
 
 @command("rpush", -3, "write denyoom fast", keys=(1, 1, 1), group=LIST, since="1.0.0",
          summary="Append one or multiple elements to a list",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command is called "
-                    "with multiple arguments.")
+         complexity=_PUSH_CX)
 def rpush(c: Any, argv: list[bytes]) -> Any:
     return _push(c, argv, False, False)
 
 
 @command("lpushx", -3, "write denyoom fast", keys=(1, 1, 1), group=LIST, since="2.2.0",
          summary="Prepend an element to a list, only if the list exists",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command is called "
-                    "with multiple arguments.")
+         complexity=_PUSH_CX)
 def lpushx(c: Any, argv: list[bytes]) -> Any:
     return _push(c, argv, True, True)
 
 
 @command("rpushx", -3, "write denyoom fast", keys=(1, 1, 1), group=LIST, since="2.2.0",
          summary="Append an element to a list, only if the list exists",
-         complexity="O(1) for each element added, so O(N) to add N elements when the command is called "
-                    "with multiple arguments.")
+         complexity=_PUSH_CX)
 def rpushx(c: Any, argv: list[bytes]) -> Any:
     return _push(c, argv, False, True)
 

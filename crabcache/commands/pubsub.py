@@ -141,30 +141,28 @@ def _count(c: Session) -> int:
     return len(c.channels) + len(c.patterns)
 
 
+def _subscribe(c: Session, names: list[bytes], mine: set[bytes],
+               table: dict[bytes, dict[Any, None]], kind: bytes, shard: bool) -> Raw:
+    out = []
+    for name in names:
+        if name not in mine:
+            mine.add(name)
+            _add(table, name, c)
+        count = len(c.shard_channels) if shard else _count(c)
+        out.append(_frame(c.resp3, kind, name, count))
+    return Raw(b"".join(out))
+
+
 @command("subscribe", -2, "pubsub noscript loading stale", group=PS, since="2.0.0",
          summary="Listen for messages published to the given channels")
 def subscribe(c: Any, argv: list[bytes]) -> Any:
-    table = c.server.pubsub.channels
-    out = []
-    for ch in argv[1:]:
-        if ch not in c.channels:
-            c.channels.add(ch)
-            _add(table, ch, c)
-        out.append(_frame(c.resp3, b"subscribe", ch, _count(c)))
-    return Raw(b"".join(out))
+    return _subscribe(c, argv[1:], c.channels, c.server.pubsub.channels, b"subscribe", False)
 
 
 @command("psubscribe", -2, "pubsub noscript loading stale", group=PS, since="2.0.0",
          summary="Listen for messages published to channels matching the given patterns")
 def psubscribe(c: Any, argv: list[bytes]) -> Any:
-    table = c.server.pubsub.patterns
-    out = []
-    for pat in argv[1:]:
-        if pat not in c.patterns:
-            c.patterns.add(pat)
-            _add(table, pat, c)
-        out.append(_frame(c.resp3, b"psubscribe", pat, _count(c)))
-    return Raw(b"".join(out))
+    return _subscribe(c, argv[1:], c.patterns, c.server.pubsub.patterns, b"psubscribe", False)
 
 
 @command("ssubscribe", -2, "pubsub noscript loading stale", keys=(1, -1, 1), group=PS,
@@ -172,14 +170,7 @@ def psubscribe(c: Any, argv: list[bytes]) -> Any:
 def ssubscribe(c: Any, argv: list[bytes]) -> Any:
     if c.in_exec:  # Redis refuses it to DENY_BLOCKING clients (MULTI/EXEC, scripts)
         raise CommandError(errors.SSUBSCRIBE_DENY_BLOCKING)
-    table = c.server.pubsub.shard
-    out = []
-    for ch in argv[1:]:
-        if ch not in c.shard_channels:
-            c.shard_channels.add(ch)
-            _add(table, ch, c)
-        out.append(_frame(c.resp3, b"ssubscribe", ch, len(c.shard_channels)))
-    return Raw(b"".join(out))
+    return _subscribe(c, argv[1:], c.shard_channels, c.server.pubsub.shard, b"ssubscribe", True)
 
 
 def _unsubscribe(c: Session, names: list[bytes], mine: set[bytes],

@@ -219,22 +219,7 @@ class Connection:
                     elif t is bytes:
                         chunk = b"$%d\r\n%s\r\n" % (len(r), r)
                     elif isinstance(r, Deferred):
-                        if out:
-                            self.write(b"".join(out))
-                        self.out = server.current_client = None
-                        while True:
-                            r = await self._wait_deferred(r)
-                            out = []
-                            self.out = out
-                            server.current_client = session
-                            if r is RETRY:  # e.g. CLIENT PAUSE ended: process it afresh
-                                r = execute(session, argv)
-                                if isinstance(r, Deferred):
-                                    if out:
-                                        self.write(b"".join(out))
-                                    self.out = server.current_client = None
-                                    continue
-                            break
+                        r, out = await self._settle(r, argv, out)
                         enc: list[bytes] = []
                         encoders.get(type(r), _fallback)(r, enc, session.resp3)
                         chunk = b"".join(enc)
@@ -270,6 +255,23 @@ class Connection:
                 await self._wait_drained()
             else:
                 await checkpoint()  # fairness: every client gets one read per turn
+
+    async def _settle(self, r: Any, argv: list[bytes], out: list[bytes]) -> tuple[Any, list[bytes]]:
+        """A parked command: flush the replies before it, wait, and run it afresh
+        when asked (RETRY: e.g. CLIENT PAUSE ended).  Returns the final reply and
+        the new output list for the rest of the batch."""
+        session, server = self.session, self.server
+        while isinstance(r, Deferred):
+            if out:
+                self.write(b"".join(out))
+            self.out = server.current_client = None
+            r = await self._wait_deferred(r)
+            out = []
+            self.out = out
+            server.current_client = session
+            if r is RETRY:
+                r = execute(session, argv)
+        return r, out
 
     async def _wait_deferred(self, deferred: Deferred) -> Any:
         """Await a parked command (BLPOP, WAIT ...) while still noticing a hang-up.
