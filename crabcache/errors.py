@@ -348,3 +348,44 @@ FUNCTION_NOT_FOUND = "ERR Function not found"
 LIBRARY_NOT_FOUND = "ERR Library not found"
 FUNCTION_BAD_NAME = ("ERR Library names can only contain letters, numbers, or underscores(_) "
                      "and must be at least one character long")
+
+
+# --- geo ---------------------------------------------------------------------------------
+GEO_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
+GEO_MEMBER_DECODE = "ERR could not decode requested zset member"
+GEO_NEED_RADIUS = "ERR need numeric radius"
+GEO_NEED_WIDTH = "ERR need numeric width"
+GEO_NEED_HEIGHT = "ERR need numeric height"
+GEO_RADIUS_NEGATIVE = "ERR radius cannot be negative"
+GEO_BOX_NEGATIVE = "ERR height or width cannot be negative"
+GEO_COUNT = XAUTOCLAIM_COUNT  # "ERR COUNT must be > 0", the same text
+GEO_ANY_NEEDS_COUNT = "ERR the ANY argument requires COUNT argument"
+GEO_STORE_WITH_WITH = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+GEO_STORE_WITH_WITH_SEARCHSTORE = (
+    "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+)
+
+
+def geo_invalid_lonlat(lon: float, lat: float) -> CommandError:
+    """extractLongLatOrReply's ``%f,%f`` (C prints inf as "inf", as Python does)."""
+    return CommandError("ERR invalid longitude,latitude pair %f,%f" % (lon, lat))
+
+
+def geo_need_from(name: bytes) -> CommandError:
+    return CommandError("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %s" % _show(name))
+
+
+def geo_need_by(name: bytes) -> CommandError:
+    return CommandError("ERR exactly one of BYRADIUS and BYBOX can be specified for %s" % _show(name))
+
+
+# --- HyperLogLog ----------------------------------------------------------------------
+HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value."
+HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected"
+PFDEBUG_NO_KEY = "ERR The specified key does not exist"
+PFDEBUG_NOT_SPARSE = "ERR HLL encoding is not sparse"
+
+
+def pfdebug_unknown(sub: bytes) -> CommandError:
+    # Redis prints the subcommand as a C string: a NUL ends it.
+    return CommandError("ERR Unknown PFDEBUG subcommand '%s'" % _show(sub.split(b"\0", 1)[0]))
