@@ -29,7 +29,7 @@ from typing import Any
 
 from .. import errors
 from ..datatypes import geohash
-from ..datatypes.geohash import LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, UNITS
+from ..datatypes.geohash import INV_CELLS, LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, SCORE_LIMIT, SQUEEZE, UNITS
 from ..datatypes.zset import ZSet, parse_score
 from ..errors import CommandError
 from ..protocol.writer import NULL_ARRAY, Raw
@@ -237,23 +237,38 @@ def _candidates(z: ZSet, lon: float, lat: float, box: tuple[float, float] | None
     out: list[tuple[float, float, bytes, float, float]] = []
     order = z.order
     score_range = z.score_range
-    # distance(lon, lat, plon, plat) inlined for circles, in geohashGetDistance's operation order
+    append = out.append
+    # The hot loop inlines decode() (its common case) and, for circles,
+    # distance(lon, lat, plon, plat) in geohashGetDistance's operation order.
+    decode = _decode
+    q = SQUEEZE
+    limit52 = SCORE_LIMIT
+    inv, lon_min, lat_min, lat_scale = INV_CELLS, LON_MIN, LAT_MIN, LAT_MAX - LAT_MIN
     lat1r = lat * _D_R
     lon1r = lon * _D_R
     cos1 = _cos(lat1r)
-    decode = _decode
-    append = out.append
+    sin, cos, sqrt, asin, d_r, r2 = _sin, _cos, _sqrt, _asin, _D_R, _R2
     for lo, hi in ranges:
         if limit and out and len(out) >= limit:
             break
         i, j = score_range(float(lo), False, float(hi), True)
         for score, member in order.islice(i, j):
-            plon, plat = decode(score)
+            if 0.0 <= score < limit52:
+                b = int(score)
+                t = (q[b & 4095] | q[(b >> 12) & 4095] << 6 | q[(b >> 24) & 4095] << 12
+                     | q[(b >> 36) & 4095] << 18 | q[b >> 48] << 24)
+                ilon = t >> 32
+                ilat = t & 0xFFFFFFFF
+                plon = ((lon_min + ilon * inv * 360.0) + (lon_min + (ilon + 1) * inv * 360.0)) / 2
+                plat = ((lat_min + ilat * inv * lat_scale) + (lat_min + (ilat + 1) * inv * lat_scale)) / 2
+            else:
+                plon, plat = decode(score)
             if box is None:
-                u = _sin((plat * _D_R - lat1r) / 2)
-                v = _sin((plon * _D_R - lon1r) / 2)
-                a = _sqrt(u * u + cos1 * _cos(plat * _D_R) * v * v)
-                d = _R2 * (_asin(a) if a <= 1.0 else -math.nan)
+                lat2r = plat * d_r
+                u = sin((lat2r - lat1r) / 2)
+                v = sin((plon * d_r - lon1r) / 2)
+                a = sqrt(u * u + cos1 * cos(lat2r) * v * v)
+                d = r2 * (asin(a) if a <= 1.0 else -math.nan)
                 if d > r_m:
                     continue
             else:

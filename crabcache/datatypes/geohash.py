@@ -43,7 +43,7 @@ _ALPHABET = b"0123456789bcdefghjkmnpqrstuvwxyz"
 
 # --- bit interleaving -------------------------------------------------------------------
 # 12 bits at a time through small tables: _SPREAD[v] puts v's 12 bits on the even
-# positions of 24; _SQUEEZE[v] takes a 12-bit chunk apart into its 6 even bits
+# positions of 24; SQUEEZE[v] takes a 12-bit chunk apart into its 6 even bits
 # (low word) and 6 odd bits (from bit 32).
 
 
@@ -55,7 +55,7 @@ def _spread_bits(v: int, n: int) -> int:
 
 
 _SPREAD = [_spread_bits(v, 12) for v in range(4096)]
-_SQUEEZE = [
+SQUEEZE = [
     sum(((v >> (2 * i)) & 1) << i for i in range(6)) | sum(((v >> (2 * i + 1)) & 1) << i for i in range(6)) << 32
     for v in range(4096)
 ]
@@ -70,7 +70,7 @@ def interleave(x: int, y: int) -> int:
 
 def deinterleave(bits: int) -> tuple[int, int]:
     """deinterleave64: (even bits, odd bits) of a 64-bit value, 32 bits each."""
-    q = _SQUEEZE
+    q = SQUEEZE
     t = (q[bits & 4095] | q[(bits >> 12) & 4095] << 6 | q[(bits >> 24) & 4095] << 12
          | q[(bits >> 36) & 4095] << 18 | q[(bits >> 48) & 4095] << 24 | q[bits >> 60] << 30)
     return t & _M32, t >> 32
@@ -140,10 +140,23 @@ _LAT_SCALE = LAT_MAX - LAT_MIN
 _CELLS = float(1 << STEP_MAX)
 
 
+INV_CELLS = 1.0 / _CELLS  # multiplying by it is exactly dividing by 2**26
+SCORE_LIMIT = 4503599627370496.0  # 2**52: below it a score is a plain 26+26-bit geohash
+
+
 def decode(score: float) -> tuple[float, float]:
     """decodeGeohash: the ``(lon, lat)`` a score stands for (its cell's centre, clamped)."""
+    q = SQUEEZE
+    if 0.0 <= score < SCORE_LIMIT:
+        # the common case: no bit past 52, no 32-bit wrap, a centre inside the limits
+        b = int(score)
+        t = q[b & 4095] | q[(b >> 12) & 4095] << 6 | q[(b >> 24) & 4095] << 12 | q[(b >> 36) & 4095] << 18 | q[
+            b >> 48] << 24
+        ilon = t >> 32
+        ilat = t & _M32
+        return (((LON_MIN + ilon * INV_CELLS * 360.0) + (LON_MIN + (ilon + 1) * INV_CELLS * 360.0)) / 2,
+                ((LAT_MIN + ilat * INV_CELLS * _LAT_SCALE) + (LAT_MIN + (ilat + 1) * INV_CELLS * _LAT_SCALE)) / 2)
     bits = int(score) if 0.0 <= score < 18446744073709551616.0 else score_bits(score)
-    q = _SQUEEZE
     t = (q[bits & 4095] | q[(bits >> 12) & 4095] << 6 | q[(bits >> 24) & 4095] << 12
          | q[(bits >> 36) & 4095] << 18 | q[(bits >> 48) & 4095] << 24 | q[bits >> 60] << 30)
     ilat = t & _M32
