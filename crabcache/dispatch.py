@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import CommandError
-from .protocol.writer import QUEUED
+from .protocol.writer import ENCODERS, QUEUED, Status, encode_other
 
 if TYPE_CHECKING:
     from .server.session import Session
@@ -65,11 +65,100 @@ def resolve(c: "Session", argv: list[bytes]) -> Command:
 
 
 def execute(c: "Session", argv: list[bytes]) -> Any:
-    """Run one client command through every check; returns the reply value."""
+    """Run one client command through every check; returns the reply value.
+
+    Afterwards the session's ``plain`` is recomputed: a command that takes
+    the full path is the only kind that can change it (see ``run_batch``).
+    """
+    r = _execute_checked(c, argv, COMMANDS.get(argv[0]))
+    c.refresh()
+    return r
+
+
+def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -> tuple[int, Any]:
+    """Run ``cmds[i:]`` (one read's commands), appending each encoded reply
+    to ``out``.  This is the hot path.
+
+    Returns ``(len(cmds), None)`` when all ran, or ``(j, deferred)`` when
+    ``cmds[j]`` must wait (BLPOP, WAIT, CLIENT PAUSE ...): the connection
+    awaits it, adds its reply and calls again from ``j + 1``.  Stops early
+    when the client is to be closed.
+
+    The fast lane: while the session is ``plain`` (authenticated, not in
+    MULTI, not subscribed in RESP2, no tracking, no busy script, no CLIENT
+    PAUSE or MONITOR, CLIENT REPLY on: see ``Session.refresh``) every check
+    after arity would pass, so a data command (``Command.lane``) found under
+    its name as sent (the table holds lower- and upper-case names) is timed
+    and run right here -- ``call`` inlined, minus the tracking hook that
+    ``plain`` rules out -- and its reply encoded inline when it is one of
+    the common types.  Everything else goes through ``execute``.
+    """
     server = c.server
-    # Fast path: a plain command (no subcommands) found under the name as
-    # sent (the table holds lower- and upper-case names); else resolve().
-    cmd = COMMANDS.get(argv[0])
+    get = COMMANDS.get
+    clock = perf_counter_ns
+    n = len(cmds)
+    while i < n:
+        argv = cmds[i]
+        cmd = get(argv[0])
+        if cmd is not None and cmd.lane and c.plain and (
+            len(argv) == cmd.arity or (cmd.arity < 0 and len(argv) >= -cmd.arity)
+        ):
+            c.last_cmd = cmd  # CLIENT LIST cmd=, set at lookup as Redis does
+            t0 = clock()
+            try:
+                r = cmd.handler(c, argv)  # type: ignore[misc]
+            except CommandError as e:
+                r = e
+                cmd.failed_calls += 1
+                count_error(c, e)
+            except Exception as e:  # noqa: BLE001  (as in call)
+                r = internal_error(c, cmd, e)
+            ns = clock() - t0
+            cmd.calls += 1
+            cmd.ns += ns
+            if ns >= server.slow_ns:
+                r = server.hooks["after_call"](c, cmd, argv, ns // 1000, r)
+        else:
+            r = execute(c, argv)
+        t = type(r)
+        if c.plain:
+            if t is bytes:
+                out.append(b"$%d\r\n%s\r\n" % (len(r), r))
+            elif t is Status:
+                out.append(r.raw)
+            elif t is int:
+                out.append(b":%d\r\n" % r)
+            else:
+                enc = ENCODERS.get(t)
+                if enc is None and isinstance(r, Deferred):
+                    return i, r
+                (enc or encode_other)(r, out, c.resp3)
+        else:
+            if isinstance(r, Deferred):
+                return i, r
+            emit(c, r, out)
+            if c.close_after_reply:
+                return n, None
+        if server.ready_keys:  # a write made a key some blocked client waits for
+            server.hooks["serve_ready"]()
+        i += 1
+    return n, None
+
+
+def emit(c: "Session", reply: Any, out: list[bytes]) -> None:
+    """Encode one reply into ``out`` unless CLIENT REPLY OFF / SKIP drops it.
+    The CLIENT REPLY command itself set the mode, and its own reply obeys it."""
+    mode = c.reply_mode
+    if mode == b"on":
+        ENCODERS.get(type(reply), encode_other)(reply, out, c.resp3)
+    elif mode == b"skip-next":
+        c.reply_mode = b"skip"
+    elif mode == b"skip":
+        c.reply_mode = b"on"
+
+
+def _execute_checked(c: "Session", argv: list[bytes], cmd: "Command | None") -> Any:
+    server = c.server
     if cmd is None or cmd.subcommands:
         try:
             cmd = resolve(c, argv)
@@ -128,15 +217,15 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
         # A bug in one handler must not take the server (and everyone's data)
         # down: log it, answer this client with an error, carry on.
         reply = internal_error(c, cmd, e)
-    us = (perf_counter_ns() - t0) // 1000
+    ns = perf_counter_ns() - t0
+    # Per-command counts only: INFO's total_commands_processed is their sum
+    # (registry.total_calls), one increment less on the hot path.
     cmd.calls += 1
-    cmd.usec += us
-    server = c.server
-    server.stats.total_commands_processed += 1
-    if us >= server.slow_us:  # SLOWLOG / LATENCY / MONITOR want it (MONITOR makes it 0)
-        reply = server.hooks["after_call"](c, cmd, argv, us, reply)
+    cmd.ns += ns
+    if ns >= c.server.slow_ns:  # SLOWLOG / LATENCY / MONITOR want it (MONITOR makes it 0)
+        reply = c.server.hooks["after_call"](c, cmd, argv, ns // 1000, reply)
     if c.tracking is not None:  # client-side caching: remember keys, flush own invalidations
-        reply = server.hooks["tracking_call"](c, cmd, argv, reply)
+        reply = c.server.hooks["tracking_call"](c, cmd, argv, reply)
     return reply
 
 

@@ -1,7 +1,7 @@
 """Per-command CPU cost of the hot path without sockets (reader -> execute -> encode).
 
-Mirrors the body of ``Connection._read_loop`` for one read: ``reader.feed``,
-``dispatch.execute`` per command, encode, join.  Best of several repeats, in
+Runs what ``Connection._read_loop`` runs for one read: ``reader.feed``, then
+``dispatch.run_batch`` (dispatch and encode each command), join.  Best of several repeats, in
 ns per command, so a shared machine disturbs it less than a socket benchmark.
 Use it to compare hot-path changes quickly; confirm with ``python -m bench``.
 
@@ -14,9 +14,8 @@ import argparse
 import time
 
 from crabcache import commands  # noqa: F401  (registers every command)
-from crabcache.dispatch import execute
 from crabcache.protocol.reader import RequestReader
-from crabcache.protocol.writer import Status, _ENCODERS, _fallback
+from crabcache.dispatch import run_batch
 from crabcache.server.session import Session
 from crabcache.server.state import Server
 
@@ -26,20 +25,10 @@ def enc(*args: bytes) -> bytes:
 
 
 def one_read(reader: RequestReader, session: Session, data: bytes) -> bytes:
-    # The same steps as Connection._read_loop (kept in step with it by hand).
+    # The synchronous part of one Connection._read_loop turn.
     out: list[bytes] = []
-    for argv in reader.feed(data):
-        r = execute(session, argv)
-        t = type(r)
-        if t is Status:
-            chunk = r.raw
-        elif t is bytes:
-            chunk = b"$%d\r\n%s\r\n" % (len(r), r)
-        else:
-            e: list[bytes] = []
-            _ENCODERS.get(t, _fallback)(r, e, session.resp3)
-            chunk = b"".join(e) if len(e) != 1 else e[0]
-        out.append(chunk)
+    session.refresh()
+    run_batch(session, reader.feed(data), 0, out)
     return b"".join(out) if len(out) > 1 else out[0]
 
 

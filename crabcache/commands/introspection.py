@@ -5,7 +5,7 @@ Rules of this module:
 * Nothing here costs a command anything unless it is asked for.  The
   dispatcher makes two cheap tests: ``server.gate`` (None unless a pause is on
   or a MONITOR is attached) before running a command, and
-  ``us >= server.slow_us`` after it, where ``slow_us`` is the smallest of the
+  ``ns >= server.slow_ns`` after it, where ``slow_ns`` is the smallest of the
   slowlog and latency thresholds, or 0 while anyone MONITORs.  Only then does
   ``after_call`` run: MONITOR line, SLOWLOG entry, LATENCY sample.
 * MONITOR lines are fed after the command ran (Redis 7.0's call()): the db
@@ -98,7 +98,7 @@ class Introspection:
             slow = min(slow, cfg["latency-monitor-threshold"] * 1000)
         if self.monitors:
             slow = 0
-        server.slow_us = slow
+        server.slow_ns = slow * 1000
         server.gate = self.gate if (self.monitors or self.pause is not None) else None
 
     # --- after a command --------------------------------------------------------

@@ -55,7 +55,7 @@ class Command:
     parent: "Command | None" = None
     # statistics for INFO commandstats
     calls: int = 0
-    usec: int = 0
+    ns: int = 0  # time in the handler; INFO shows usec
     rejected_calls: int = 0
     failed_calls: int = 0
 
@@ -65,6 +65,14 @@ class Command:
     noauth: bool = False
     multi_control: bool = False  # MULTI/EXEC/DISCARD/WATCH... run even while queuing
     pubsub_ok: bool = False  # allowed in RESP2 subscribed mode
+    # May take the dispatcher's fast lane (see dispatch.execute): a command
+    # of a data family (or PING/ECHO), no subcommands -- it changes no
+    # client or server state that the dispatcher's checks depend on.
+    lane: bool = False
+
+    @property
+    def usec(self) -> int:
+        return self.ns // 1000
 
     @property
     def container_name(self) -> str:
@@ -112,6 +120,13 @@ class Command:
 
 COMMANDS: dict[bytes, Command] = {}  # lowercase and uppercase names -> top-level command
 
+# Groups whose commands only read and write the keyspace (and may block,
+# which the connection handles): they can take the dispatcher's fast lane.
+_LANE_GROUPS = frozenset((
+    "string", "bitmap", "list", "hash", "set", "sorted-set", "stream", "hyperloglog", "geo", "generic",
+))
+_LANE_EXTRA = frozenset(("ping", "echo"))
+
 
 def command(
     name: str,
@@ -158,6 +173,7 @@ def declare(
         multi_control="no_multi" in fl or name in ("exec", "discard", "multi", "watch", "quit", "reset"),
         pubsub_ok=name in ("subscribe", "unsubscribe", "psubscribe", "punsubscribe",
                            "ssubscribe", "sunsubscribe", "ping", "quit", "reset"),
+        lane=fn is not None and "|" not in name and (group in _LANE_GROUPS or name in _LANE_EXTRA),
     )
     if "|" in name:
         parent_name, sub = name.split("|", 1)
@@ -166,6 +182,7 @@ def declare(
             raise KeyError("declare container %r before %r" % (parent_name, name))
         cmd.parent = parent
         parent.subcommands[sub.encode()] = cmd
+        parent.lane = False
     else:
         if name.encode() in COMMANDS:
             raise KeyError("command %r declared twice" % name)
@@ -177,6 +194,11 @@ def declare(
 def container(name: str, group: str = "generic", since: str = "1.0.0", summary: str = "") -> Command:
     """Declare a command that only has subcommands (CLIENT, CONFIG, OBJECT ...)."""
     return declare(name, None, -2, "", group=group, since=since, summary=summary)
+
+
+def total_calls() -> int:
+    """INFO's total_commands_processed: every call() counts its command once."""
+    return sum(c.calls + sum(s.calls for s in c.subcommands.values()) for c in all_commands())
 
 
 def all_commands() -> list[Command]:

@@ -41,7 +41,7 @@ from ..protocol.writer import OK, Map, Push, Raw, Set, encode
 from ..server import state
 from . import connection as _client_container  # noqa: F401  (declares the CLIENT container)
 from .args import parse_int
-from .registry import command
+from .registry import command, total_calls
 
 if TYPE_CHECKING:
     from ..server.session import Session
@@ -239,7 +239,7 @@ class Tracker:
 
     def invalidate_all(self) -> None:
         """FLUSHDB / FLUSHALL: every tracking client drops its whole cache."""
-        mark = self.server.stats.total_commands_processed
+        mark = total_calls()
         if mark == self.flush_mark:
             return  # FLUSHALL flushes every db in one command: announce it once
         self.flush_mark = mark

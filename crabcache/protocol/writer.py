@@ -143,7 +143,7 @@ def _items(v: Any, out: list[bytes], resp3: bool) -> None:
             n = len(item)
             out += (hdr[n] if n < 1024 else b"$%d\r\n" % n, item, b"\r\n")
         else:
-            _ENCODERS.get(type(item), _fallback)(item, out, resp3)
+            ENCODERS.get(type(item), encode_other)(item, out, resp3)
 
 
 def _array(v: list | tuple, out: list[bytes], resp3: bool) -> None:
@@ -154,8 +154,8 @@ def _array(v: list | tuple, out: list[bytes], resp3: bool) -> None:
 def _dict(v: dict, out: list[bytes], resp3: bool) -> None:
     out.append((b"%%%d\r\n" if resp3 else b"*%d\r\n") % (len(v) if resp3 else 2 * len(v)))
     for k, item in v.items():
-        _ENCODERS.get(type(k), _fallback)(k, out, resp3)
-        _ENCODERS.get(type(item), _fallback)(item, out, resp3)
+        ENCODERS.get(type(k), encode_other)(k, out, resp3)
+        ENCODERS.get(type(item), encode_other)(item, out, resp3)
 
 
 def _map(v: Map, out: list[bytes], resp3: bool) -> None:
@@ -211,18 +211,19 @@ def _str(v: str, out: list[bytes], resp3: bool) -> None:
     _bulk(v.encode(), out, resp3)
 
 
-def _fallback(v: Any, out: list[bytes], resp3: bool) -> None:
+def encode_other(v: Any, out: list[bytes], resp3: bool) -> None:
+    """Encode a value whose exact type is not in ENCODERS (a subclass, an error)."""
     if isinstance(v, CommandError):
         out.append(v.encode())
         return
-    for t, fn in _ENCODERS.items():
+    for t, fn in ENCODERS.items():
         if isinstance(v, t):
             fn(v, out, resp3)
             return
     raise TypeError("cannot encode reply of type %s" % type(v).__name__)
 
 
-_ENCODERS: dict[type, Callable[[Any, list[bytes], bool], None]] = {
+ENCODERS: dict[type, Callable[[Any, list[bytes], bool], None]] = {
     bytes: _bulk,
     bytearray: _bulk,
     memoryview: lambda v, out, r3: _bulk(bytes(v), out, r3),
@@ -250,7 +251,7 @@ _ENCODERS: dict[type, Callable[[Any, list[bytes], bool], None]] = {
 
 def encode_into(value: Any, out: list[bytes], resp3: bool) -> None:
     """Append the encoding of ``value`` to ``out`` (a list joined before sending)."""
-    _ENCODERS.get(type(value), _fallback)(value, out, resp3)
+    ENCODERS.get(type(value), encode_other)(value, out, resp3)
 
 
 def encode(value: Any, resp3: bool = False) -> bytes:

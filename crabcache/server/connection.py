@@ -35,10 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
-from ..dispatch import RETRY, Deferred, execute
+from ..dispatch import RETRY, Deferred, emit, execute, run_batch
 from ..errors import CommandError
 from ..protocol.reader import RequestReader
-from ..protocol.writer import Status, _ENCODERS, _fallback
 from .session import Session
 
 if TYPE_CHECKING:
@@ -193,7 +192,6 @@ class Connection:
         stats = server.stats
         wait_readable = trio.lowlevel.wait_readable
         checkpoint = trio.lowlevel.checkpoint
-        encoders = _ENCODERS
         while True:
             # Eager read: under load the next request is usually there already,
             # which saves trio's epoll re-registration and wait.
@@ -209,30 +207,18 @@ class Connection:
             out: list[bytes] = []
             self.out = out
             server.current_client = session
+            session.refresh()  # others ran while we waited: a pause, a busy script ...
             cmds = reader.feed(data)
             while True:
-                for argv in cmds:
-                    r = execute(session, argv)
-                    t = type(r)
-                    if t is Status:
-                        chunk = r.raw
-                    elif t is bytes:
-                        chunk = b"$%d\r\n%s\r\n" % (len(r), r)
-                    elif isinstance(r, Deferred):
-                        r, out = await self._settle(r, argv, out)
-                        enc: list[bytes] = []
-                        encoders.get(type(r), _fallback)(r, enc, session.resp3)
-                        chunk = b"".join(enc)
-                    else:
-                        enc = []
-                        encoders.get(t, _fallback)(r, enc, session.resp3)
-                        chunk = b"".join(enc) if len(enc) != 1 else enc[0]
-                    if session.reply_mode == b"on":
-                        out.append(chunk)
-                    else:
-                        self._reply_mode_skip(chunk, out)
-                    if server.ready_keys:
-                        server.hooks["serve_ready"]()
+                i = 0
+                while i < len(cmds):
+                    i, r = run_batch(session, cmds, i, out)
+                    if r is not None:  # cmds[i] is parked (BLPOP, WAIT, CLIENT PAUSE ...)
+                        r, out = await self._settle(r, cmds[i], out)
+                        emit(session, r, out)
+                        if server.ready_keys:
+                            server.hooks["serve_ready"]()
+                        i += 1
                     if session.close_after_reply:
                         break
                 if not reader.recheck or session.close_after_reply:
@@ -269,6 +255,7 @@ class Connection:
             out = []
             self.out = out
             server.current_client = session
+            session.refresh()
             if r is RETRY:
                 r = execute(session, argv)
         return r, out
@@ -304,16 +291,6 @@ class Connection:
             # the read loop.  The socket now stays readable, so stop watching
             # (a hang-up is then noticed when the wait ends).
             await trio.sleep_forever()
-
-    def _reply_mode_skip(self, chunk: bytes, out: list[bytes]) -> None:
-        # CLIENT REPLY OFF drops replies; SKIP drops only the next one.  The
-        # CLIENT REPLY command itself set the mode, and its own reply obeys it.
-        mode = self.session.reply_mode
-        if mode == b"skip-next":
-            self.session.reply_mode = b"skip"
-        elif mode == b"skip":
-            self.session.reply_mode = b"on"
-
 
 async def handle_client(server: "Server", sock: socket.socket, kind: str, registry: set) -> None:
     """Serve one accepted socket until it closes; always leaves no trace behind."""

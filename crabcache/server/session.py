@@ -23,7 +23,7 @@ class Session:
         "multi", "multi_error", "watch_dirty", "watched", "channels", "patterns",
         "shard_channels", "created", "last_interaction", "last_cmd", "addr", "laddr", "fd",
         "close_after_reply", "reply_mode", "kind", "deliver", "kill", "flags", "blocked",
-        "unblock", "tracking", "in_exec", "output_bytes", "query_bytes", "extra",
+        "unblock", "tracking", "in_exec", "output_bytes", "query_bytes", "extra", "plain",
     )
 
     def __init__(
@@ -66,6 +66,26 @@ class Session:
         self.output_bytes = 0  # queued output not yet sent (obl/omem)
         self.query_bytes = 0
         self.extra: dict[str, Any] = {}  # per-module state that doesn't deserve a slot
+        self.plain = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute ``plain``: nothing about this client or the server asks for
+        the dispatcher's full checks, so a data command may take the fast lane.
+
+        The dispatcher calls this after every command that did not take the
+        lane, and the connection at the start of every read and after every
+        wait -- the only moments anything here can change (a lane command
+        changes none of it; other clients run only while this one waits).
+        Code that changes one of these fields any other way must call it.
+        """
+        s = self.server
+        self.plain = bool(
+            self.authenticated and self.multi is None and self.tracking is None
+            and s.busy is None and s.gate is None and self.reply_mode == b"on"
+            and not self.close_after_reply
+            and (self.resp3 or not (self.channels or self.patterns or self.shard_channels))
+        )
 
     @property
     def subscribed(self) -> bool:

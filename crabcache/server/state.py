@@ -32,7 +32,6 @@ class Stats:
 
     def reset(self) -> None:
         self.total_connections_received = 0
-        self.total_commands_processed = 0
         self.rejected_connections = 0
         self.expired_keys = 0
         self.evicted_keys = 0
@@ -93,7 +92,7 @@ class Server:
         # Read on the hot path; the introspection and tracking modules keep them current.
         self.gate: Callable[..., Any] | None = None  # pre-execution check while paused/monitored
         self.busy: Any = None  # the script running past busy-reply-threshold (scripting.engine)
-        self.slow_us = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
+        self.slow_ns = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
         self.current_client: "Session | None" = None  # whose batch of commands is running
         self.before_sleep: list[Callable[[], None]] = []  # one-shot work after the current batch
         self.config.listeners.append(self._on_config_change)
