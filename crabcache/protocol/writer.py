@@ -29,6 +29,7 @@ The float format is Redis 7.0's ``%.17g`` (7.2 changed it; we match 7.0.15).
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from typing import Any, Callable
 
 from ..errors import CommandError
@@ -134,21 +135,42 @@ def _null_array(v: Any, out: list[bytes], resp3: bool) -> None:
 # HGETALL, SMEMBERS ...) append (header, item, CRLF) with no formatting and
 # no copy of the item; b"".join copies once at the end.
 _BULK_HEADERS = tuple(b"$%d\r\n" % i for i in range(1024))
+_BULK_HEADS = tuple(b"$%d" % i for i in range(1024))  # the same without CRLF
 
 
-def _items(v: Any, out: list[bytes], resp3: bool) -> None:
+def _items(v: Any, out: list[bytes], resp3: bool, head: bytes) -> None:
+    """Append ``head`` (e.g. b"*3") and the elements of ``v``.
+
+    Many elements that are all short bytes (LRANGE, SMEMBERS, HGETALL...)
+    are encoded without a Python loop: the headers come from a table via
+    one itemgetter, are interleaved with the items by slice assignment, and
+    one CRLF join builds the reply (about twice as fast from ~10 elements).
+    Anything else (an int, a nested reply, a long item) makes a step raise
+    and the loop below does the work.
+    """
+    n = len(v)
+    if n >= 10 and type(next(iter(v))) is bytes:
+        try:
+            parts = [head] * (2 * n + 2)
+            parts[1:-1:2] = itemgetter(*map(len, v))(_BULK_HEADS)
+            parts[2:-1:2] = v
+            parts[-1] = b""
+            out.append(b"\r\n".join(parts))  # a copy: later changes to a bytearray can't leak in
+            return
+        except (TypeError, IndexError):
+            pass
+    out.append(head + b"\r\n")
     hdr = _BULK_HEADERS
     for item in v:
         if type(item) is bytes:  # bytes only: a bytearray may change before the join
-            n = len(item)
-            out += (hdr[n] if n < 1024 else b"$%d\r\n" % n, item, b"\r\n")
+            m = len(item)
+            out += (hdr[m] if m < 1024 else b"$%d\r\n" % m, item, b"\r\n")
         else:
             ENCODERS.get(type(item), encode_other)(item, out, resp3)
 
 
 def _array(v: list | tuple, out: list[bytes], resp3: bool) -> None:
-    out.append(b"*%d\r\n" % len(v))
-    _items(v, out, resp3)
+    _items(v, out, resp3, b"*%d" % len(v))
 
 
 def _dict(v: dict, out: list[bytes], resp3: bool) -> None:
@@ -159,18 +181,15 @@ def _dict(v: dict, out: list[bytes], resp3: bool) -> None:
 
 
 def _map(v: Map, out: list[bytes], resp3: bool) -> None:
-    out.append((b"%%%d\r\n" % (len(v) // 2)) if resp3 else (b"*%d\r\n" % len(v)))
-    _items(v, out, resp3)
+    _items(v, out, resp3, (b"%%%d" % (len(v) // 2)) if resp3 else (b"*%d" % len(v)))
 
 
 def _set(v: Any, out: list[bytes], resp3: bool) -> None:
-    out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(v))
-    _items(v, out, resp3)
+    _items(v, out, resp3, (b"~%d" if resp3 else b"*%d") % len(v))
 
 
 def _push(v: Push, out: list[bytes], resp3: bool) -> None:
-    out.append((b">%d\r\n" if resp3 else b"*%d\r\n") % len(v))
-    _items(v, out, resp3)
+    _items(v, out, resp3, (b">%d" if resp3 else b"*%d") % len(v))
 
 
 def _float(v: float, out: list[bytes], resp3: bool) -> None:

@@ -50,3 +50,33 @@ def test_bool_verbatim_bignum():
     assert encode(Verbatim(b"hi")) == b"$2\r\nhi\r\n"
     assert encode(Verbatim(b"hi"), True) == b"=6\r\ntxt:hi\r\n"
     assert encode(BigNumber(b"12345678901234567890"), True) == b"(12345678901234567890\r\n"
+
+
+def _bulk(b: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(b), b)
+
+
+def test_long_arrays_take_the_join_path_and_fall_back_exactly():
+    # >= 10 short bytes items are encoded by one join; every other shape
+    # (an int, a nested reply, an item of 1024+ bytes, a bytearray) must
+    # come out exactly as the element-by-element encoding.
+    items = [b"x" * (i * 37 % 1000) for i in range(50)]
+    want = b"*50\r\n" + b"".join(_bulk(i) for i in items)
+    assert encode(items) == want and encode(tuple(items), True) == want
+    assert encode(items[:9]) == b"*9\r\n" + b"".join(_bulk(i) for i in items[:9])
+    assert encode(Set(items[:12]), True) == b"~12\r\n" + b"".join(_bulk(i) for i in items[:12])
+    assert encode(Map(items[:20]), True) == b"%10\r\n" + b"".join(_bulk(i) for i in items[:20])
+    assert encode(Map(items[:20])) == b"*20\r\n" + b"".join(_bulk(i) for i in items[:20])
+    mixed = items[:11] + [7]
+    assert encode(mixed) == b"*12\r\n" + b"".join(_bulk(i) for i in items[:11]) + b":7\r\n"
+    nested = items[:11] + [[b"a", b"bc"]]
+    assert encode(nested) == (b"*12\r\n" + b"".join(_bulk(i) for i in items[:11])
+                              + b"*2\r\n$1\r\na\r\n$2\r\nbc\r\n")
+    big = items[:11] + [b"y" * 5000]
+    assert encode(big) == b"*12\r\n" + b"".join(_bulk(i) for i in big)
+    withnull = items[:11] + [None]
+    assert encode(withnull, True) == b"*12\r\n" + b"".join(_bulk(i) for i in items[:11]) + b"_\r\n"
+    ba = items[:10] + [bytearray(b"mutable")]
+    out = encode(ba)
+    ba[-1][0:1] = b"M"  # the reply was copied when encoded
+    assert out == b"*11\r\n" + b"".join(_bulk(i) for i in items[:10]) + _bulk(b"mutable")
