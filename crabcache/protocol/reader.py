@@ -74,13 +74,16 @@ class RequestReader:
 
     __slots__ = (
         "_hr", "_buf", "_need", "error", "overflow", "unauthenticated", "max_bulk",
-        "max_buffer", "recheck",
+        "max_buffer", "recheck", "_partial",
     )
 
     def __init__(self, max_bulk: int = 512 * 1024 * 1024, max_buffer: int = 1024**3) -> None:
         self._hr = hiredis.Reader(notEnoughData=_NEED)
         self._buf = bytearray()  # exact-path buffer, always starting at a request boundary
         self._need = 0  # exact path: nothing new to parse until the buffer is this long
+        # exact path: (count, args) of a multibulk request whose first
+        # arguments came in earlier reads; the buffer holds what follows them.
+        self._partial: tuple[int, list[bytes]] | None = None
         self.error: str | None = None
         self.overflow = False
         self.unauthenticated = False
@@ -102,7 +105,7 @@ class RequestReader:
         returned commands ran, because a pre-auth limit stopped parsing and an
         AUTH among them may lift it.
         """
-        if self._buf or self.unauthenticated or not data or data[0] != 42:
+        if self._buf or self._partial or self.unauthenticated or not data or data[0] != 42:
             return self._feed_exact(data)
         hr = self._hr
         hr.feed(data)
@@ -154,6 +157,7 @@ class RequestReader:
         self._hr = hiredis.Reader(notEnoughData=_NEED)
         self._buf = bytearray(data)
         self._need = 0
+        self._partial = None
         return self._parse()
 
     def _feed_exact(self, data: bytes) -> list[list[bytes]]:
@@ -173,7 +177,11 @@ class RequestReader:
         unauth = self.unauthenticated
         self._need = 0
         while pos < n:
-            if buf[pos] == 42:  # '*': multibulk
+            if self._partial is not None:  # a request begun in an earlier read
+                count, args = self._partial
+                self._partial = None
+                p = pos
+            elif buf[pos] == 42:  # '*': multibulk
                 cr = buf.find(b"\r", pos)
                 if cr < 0 or cr + 1 >= n:
                     if n - pos > INLINE_MAX:
@@ -191,7 +199,10 @@ class RequestReader:
                 if count <= 0:
                     pos = p
                     continue
-                args: list[bytes] = []
+                args = []
+            else:
+                count = 0
+            if count:
                 complete = False
                 while True:
                     if p >= n:
@@ -215,7 +226,7 @@ class RequestReader:
                     start = cr + 2
                     end = start + size
                     if end + 2 > n:
-                        self._need = end + 2 - pos  # measured from the request start
+                        self._need = end + 2 - p  # measured from this argument's header
                         break
                     args.append(bytes(buf[start:end]))
                     p = end + 2  # Redis skips the two bytes after a bulk without checking them
@@ -223,6 +234,12 @@ class RequestReader:
                         complete = True
                         break
                 if not complete:
+                    if self.error is None:
+                        # Keep the arguments read so far (as Redis keeps c->argv): the
+                        # next read resumes here instead of parsing them again, so a
+                        # request of many arguments over many reads stays linear.
+                        self._partial = (count, args)
+                        pos = p
                     break
                 out.append(args)
                 pos = p

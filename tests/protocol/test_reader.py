@@ -89,6 +89,30 @@ def test_large_value_in_small_chunks():
     assert out == [[b"SET", b"k", value]]
 
 
+def test_many_arguments_over_many_reads_resume_where_they_stopped():
+    # A request of 30,000 arguments in 1000-byte reads: the arguments read so
+    # far are kept between reads (not parsed again), the buffer only holds
+    # the unparsed tail, and the fast path stays off until the request ends.
+    args = [b"SADD", b"s"] + [b"member:%d" % i for i in range(30000)]
+    data = enc(*args) + enc(b"PING")
+    r = RequestReader()
+    out = []
+    for i in range(0, len(data), 1000):
+        out.extend(r.feed(data[i:i + 1000]))
+        assert r.buffered < 1000 + 64
+    assert out == [args, [b"PING"]] and r.error is None and r.buffered == 0
+    assert r.feed(enc(b"GET", b"k")) == [[b"GET", b"k"]]
+
+
+def test_resumed_request_split_at_every_argument_boundary():
+    data = enc(b"MSET", b"a", b"1", b"bb", b"22") + enc(b"GET", b"a")
+    for i in range(1, len(data)):
+        for j in range(i, len(data)):
+            out, r = feed_all([data[:i], data[i:j], data[j:]])
+            assert out == [[b"MSET", b"a", b"1", b"bb", b"22"], [b"GET", b"a"]], (i, j)
+            assert r.buffered == 0
+
+
 def test_unauthenticated_limits_and_recheck():
     r = RequestReader()
     r.unauthenticated = True
