@@ -2,7 +2,7 @@
 
 Every check Redis's processCommand makes before running a command happens here,
 once, in Redis's order and with Redis's words: unknown command or subcommand,
-arity, authentication, OOM, RESP2 subscribed-mode restrictions, the gate
+arity, authentication, ACL permissions, OOM, RESP2 subscribed-mode restrictions, the gate
 (CLIENT PAUSE, MONITOR clients; absent otherwise), then MULTI queuing.  A
 rejection inside MULTI also marks the transaction so EXEC aborts.
 
@@ -177,6 +177,17 @@ def _execute_checked(c: "Session", argv: list[bytes], cmd: "Command | None") -> 
     multi = c.multi
     if multi is not None and cmd.multi_control and "no_multi" in cmd.flags:
         return reject(c, cmd, CommandError(errors.NOT_IN_MULTI))
+    if c.acl is not None:
+        # A user with less than every permission (ACL module): NOPERM, or None.
+        e = c.acl.check(c, cmd, argv)
+        if e is not None:
+            return reject(c, cmd, e)
+    if server.oom_guard is not None:
+        # Only while maxmemory is set: evicts as the policy says, then refuses
+        # a command that may grow memory if still over the limit (OOM).
+        e = server.oom_guard(c, cmd, argv)
+        if e is not None:
+            return reject(c, cmd, e)
     if not c.resp3 and not cmd.pubsub_ok and (c.channels or c.patterns or c.shard_channels):
         return reject(c, cmd, errors.pubsub_context(cmd.name))
     if server.busy is not None:

@@ -23,7 +23,7 @@ class Session:
         "multi", "multi_error", "watch_dirty", "watched", "channels", "patterns",
         "shard_channels", "created", "last_interaction", "last_cmd", "addr", "laddr", "fd",
         "close_after_reply", "reply_mode", "kind", "deliver", "kill", "flags", "blocked",
-        "unblock", "tracking", "in_exec", "output_bytes", "query_bytes", "extra", "plain",
+        "unblock", "tracking", "in_exec", "output_bytes", "query_bytes", "extra", "plain", "acl",
     )
 
     def __init__(
@@ -66,6 +66,9 @@ class Session:
         self.output_bytes = 0  # queued output not yet sent (obl/omem)
         self.query_bytes = 0
         self.extra: dict[str, Any] = {}  # per-module state that doesn't deserve a slot
+        # None while the user may run everything on every key and channel;
+        # else the ACL module's checker (``check(c, cmd, argv)`` -> error or None).
+        self.acl: Any = None
         self.plain = False
         self.refresh()
 
@@ -81,8 +84,8 @@ class Session:
         """
         s = self.server
         self.plain = bool(
-            self.authenticated and self.multi is None and self.tracking is None
-            and s.busy is None and s.gate is None and self.reply_mode == b"on"
+            self.authenticated and self.multi is None and self.tracking is None and self.acl is None
+            and s.busy is None and s.gate is None and s.oom_guard is None and self.reply_mode == b"on"
             and not self.close_after_reply
             and (self.resp3 or not (self.channels or self.patterns or self.shard_channels))
         )

@@ -92,6 +92,8 @@ class Server:
         # Read on the hot path; the introspection and tracking modules keep them current.
         self.gate: Callable[..., Any] | None = None  # pre-execution check while paused/monitored
         self.busy: Any = None  # the script running past busy-reply-threshold (scripting.engine)
+        # Set only while maxmemory is non-zero (eviction module): (c, cmd, argv) -> error or None.
+        self.oom_guard: Callable[..., Any] | None = None
         self.slow_ns = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
         self.current_client: "Session | None" = None  # whose batch of commands is running
         self.before_sleep: list[Callable[[], None]] = []  # one-shot work after the current batch
