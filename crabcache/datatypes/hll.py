@@ -20,8 +20,9 @@ Theory of operation:
   because the bytes it leaves behind are visible to clients: the same
   commands must leave the same string on both servers.  Corrupted values are
   read the way Redis reads them too (a truncated XZERO reads the string's
-  NUL terminator; merging and promotion stop at an overflowing VAL, counting
-  does not), so they are accepted or refused exactly when Redis does.
+  NUL terminator; a sparse body must cover exactly 16384 registers to be
+  counted, merged or promoted), so they are accepted or refused exactly when
+  Redis does.
 * Speed without a per-register Python loop: dense registers are unpacked 4
   at a time (3 bytes) by slicing the register bytes into three columns,
   ``bytes.translate`` with shift/mask tables, and big-int OR to combine two
@@ -284,35 +285,10 @@ def _segments(body: Any) -> Iterable[tuple[int, int, int]]:
         pos = q + 2
 
 
-def _sparse_registers_slow(v: Any) -> bytes:
-    # hllMerge / hllSparseToDense, opcode by opcode: stop at a VAL that overflows.
-    out = bytearray(REGISTERS)
-    i = 0
-    p = HDR
-    end = len(v)
-    while p < end:
-        b = v[p]
-        if b < 0x40:
-            i += b + 1
-            p += 1
-        elif b < 0x80:
-            i += ((b & 63) << 8 | (v[p + 1] if p + 1 < end else 0)) + 1
-            p += 2
-        else:
-            run = (b & 3) + 1
-            if i + run > REGISTERS:
-                break
-            out[i:i + run] = _EXPAND[b]
-            i += run
-            p += 1
-    if i != REGISTERS:
-        raise Corrupted
-    return bytes(out)
-
-
 def sparse_registers(v: Any) -> bytes:
-    """Registers of a sparse HLL, one byte each (hllMerge's reading: Corrupted
-    unless the opcodes cover exactly 16384 registers)."""
+    """Registers of a sparse HLL, one byte each; Corrupted unless the opcodes
+    cover exactly 16384 registers (hllMerge / hllSparseToDense, which stop at
+    the first opcode that would overflow, in Debian's 7.0.15 for any opcode)."""
     body = bytes(v[HDR:])
     parts = []
     total = 0
@@ -322,13 +298,15 @@ def sparse_registers(v: Any) -> bytes:
             parts.append(part)
             total += len(part)
         if xz:
-            parts.append(bytes(xz) if total + xz <= REGISTERS else b"")
             total += xz
+            if total > REGISTERS:
+                break
+            parts.append(bytes(xz))
         if total > REGISTERS:
             break
-    if total == REGISTERS:
-        return b"".join(parts)
-    return _sparse_registers_slow(v)  # decides between an overflow error and trailing VALs
+    if total != REGISTERS:
+        raise Corrupted
+    return b"".join(parts)
 
 
 def registers(v: Any) -> bytes:

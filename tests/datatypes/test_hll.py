@@ -229,11 +229,18 @@ def test_corrupted_sparse_bodies():
     # an index past the covered registers can't be set; one before can
     assert hll.sparse_set(bytearray(short), 16383, 1, 3000) == -1
     assert hll.sparse_set(bytearray(short), 0, 1, 3000) == 1
-    # trailing VALs after exactly 16384 registers: merge/promotion accept them, counting doesn't
-    trailing = hll.new() + bytes([0x80])
-    assert hll.registers(trailing) == bytes(hll.REGISTERS)
+    # anything after exactly 16384 registers makes the body unreadable
+    for extra in (b"\x80", b"\x00", b"\x40\x00"):
+        for read in (hll.registers, hll.count, hll.to_dense):
+            with pytest.raises(hll.Corrupted):
+                read(hll.new() + extra)
+    # ... but registers before it can still be set in place (Redis's walk stops there)
+    trailing = hll.new() + b"\x80"
+    assert hll.sparse_set(trailing, 8436, 1, 3000) == 1
+    assert hll.decode(trailing) == b"Z:8436 v:1,1 Z:7947 v:1,1"
+    # many XZEROs covering far too much are refused without expanding them
     with pytest.raises(hll.Corrupted):
-        hll.count(trailing)
+        hll.registers(b"HYLL\x01" + bytes(11) + b"\x7f\xff" * 1500)
     # a truncated XZERO reads the NUL after the string as its second byte
     trunc = bytearray(b"HYLL\x01" + bytes(11) + b"\x7f")
     assert hll.decode(trunc) == b"Z:16129"
