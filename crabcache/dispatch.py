@@ -86,25 +86,32 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
 
     The fast lane: while the session is ``plain`` (authenticated, not in
     MULTI, not subscribed in RESP2, no tracking, no busy script, no CLIENT
-    PAUSE or MONITOR, CLIENT REPLY on: see ``Session.refresh``) every check
-    after arity would pass, so a data command (``Command.lane``) found under
-    its name as sent (the table holds lower- and upper-case names) is timed
-    and run right here -- ``call`` inlined, minus the tracking hook that
-    ``plain`` rules out -- and its reply encoded inline when it is one of
-    the common types.  Everything else goes through ``execute``.
+    PAUSE or MONITOR, CLIENT REPLY on, no ACL restriction, no maxmemory: see
+    ``Session.refresh``) every check after arity would pass, so a data
+    command (``Command.lane_lo/lane_hi``) found under its name as sent (the
+    table holds lower- and upper-case names) is run right here -- ``call``
+    inlined, minus the tracking hook that ``plain`` rules out -- and its reply
+    encoded inline when it is one of the common types.  Everything else goes
+    through ``execute``, after which ``plain`` and the slowlog threshold are
+    read again (only such commands change them).
+
+    Lane commands are timed with one clock read each: a command's time runs
+    from the previous command's end, so it also carries the encoding of the
+    reply before it (a few hundred ns).  INFO commandstats and SLOWLOG see
+    that; a second clock read per command would cost more than it tells.
     """
     server = c.server
     get = COMMANDS.get
     clock = perf_counter_ns
+    plain = c.plain
+    slow_ns = server.slow_ns
     n = len(cmds)
+    mark = clock()
     while i < n:
         argv = cmds[i]
         cmd = get(argv[0])
-        if cmd is not None and cmd.lane and c.plain and (
-            len(argv) == cmd.arity or (cmd.arity < 0 and len(argv) >= -cmd.arity)
-        ):
+        if plain and cmd is not None and cmd.lane_lo <= len(argv) <= cmd.lane_hi:
             c.last_cmd = cmd  # CLIENT LIST cmd=, set at lookup as Redis does
-            t0 = clock()
             try:
                 r = cmd.handler(c, argv)  # type: ignore[misc]
             except CommandError as e:
@@ -113,15 +120,20 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
                 count_error(c, e)
             except Exception as e:  # noqa: BLE001  (as in call)
                 r = internal_error(c, cmd, e)
-            ns = clock() - t0
+            t = clock()
+            ns = t - mark
+            mark = t
             cmd.calls += 1
             cmd.ns += ns
-            if ns >= server.slow_ns:
+            if ns >= slow_ns:
                 r = server.hooks["after_call"](c, cmd, argv, ns // 1000, r)
         else:
             r = execute(c, argv)
+            plain = c.plain
+            slow_ns = server.slow_ns
+            mark = clock()
         t = type(r)
-        if c.plain:
+        if plain:
             if t is bytes:
                 out.append(b"$%d\r\n%s\r\n" % (len(r), r))
             elif t is Status:

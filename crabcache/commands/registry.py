@@ -65,10 +65,13 @@ class Command:
     noauth: bool = False
     multi_control: bool = False  # MULTI/EXEC/DISCARD/WATCH... run even while queuing
     pubsub_ok: bool = False  # allowed in RESP2 subscribed mode
-    # May take the dispatcher's fast lane (see dispatch.execute): a command
-    # of a data family (or PING/ECHO), no subcommands -- it changes no
-    # client or server state that the dispatcher's checks depend on.
-    lane: bool = False
+    # The argument counts (len(argv), arity included) with which the command
+    # takes the dispatcher's fast lane (dispatch.run_batch); an empty range
+    # (lo > hi) for commands that never do.  Lane commands are those of a data
+    # family (or PING/ECHO) without subcommands: they change no client or
+    # server state that the dispatcher's checks depend on.
+    lane_lo: int = 1
+    lane_hi: int = 0
 
     @property
     def usec(self) -> int:
@@ -121,7 +124,8 @@ class Command:
 COMMANDS: dict[bytes, Command] = {}  # lowercase and uppercase names -> top-level command
 
 # Groups whose commands only read and write the keyspace (and may block,
-# which the connection handles): they can take the dispatcher's fast lane.
+# which the connection handles): they can take the dispatcher's fast lane
+# (Command.lane_lo/lane_hi).
 _LANE_GROUPS = frozenset((
     "string", "bitmap", "list", "hash", "set", "sorted-set", "stream", "hyperloglog", "geo", "generic",
 ))
@@ -173,8 +177,9 @@ def declare(
         multi_control="no_multi" in fl or name in ("exec", "discard", "multi", "watch", "quit", "reset"),
         pubsub_ok=name in ("subscribe", "unsubscribe", "psubscribe", "punsubscribe",
                            "ssubscribe", "sunsubscribe", "ping", "quit", "reset"),
-        lane=fn is not None and "|" not in name and (group in _LANE_GROUPS or name in _LANE_EXTRA),
     )
+    if fn is not None and "|" not in name and (group in _LANE_GROUPS or name in _LANE_EXTRA):
+        cmd.lane_lo, cmd.lane_hi = (arity, arity) if arity > 0 else (-arity, 1 << 62)
     if "|" in name:
         parent_name, sub = name.split("|", 1)
         parent = COMMANDS.get(parent_name.encode())
@@ -182,7 +187,7 @@ def declare(
             raise KeyError("declare container %r before %r" % (parent_name, name))
         cmd.parent = parent
         parent.subcommands[sub.encode()] = cmd
-        parent.lane = False
+        parent.lane_lo, parent.lane_hi = 1, 0
     else:
         if name.encode() in COMMANDS:
             raise KeyError("command %r declared twice" % name)
