@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import REDIS_VERSION, __version__, errors
 from ..errors import CommandError
+from ..keyspace.eviction import used_memory
 from ..protocol.writer import OK, Status, Verbatim
 from .args import parse_float, parse_int
 from .registry import all_commands, command, container, total_calls
@@ -105,17 +106,19 @@ def _clients(s: Any) -> list[str]:
 @section("memory")
 def _memory(s: Any) -> list[str]:
     rss = rss_bytes()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # used_memory is what maxmemory compares against (keyspace.eviction's meter).
+    used = used_memory(s)
+    peak = s.peak_memory = max(used, getattr(s, "peak_memory", 0))
     total = _total_memory()
     maxmem = s.config["maxmemory"]
     return [
-        "used_memory:%d" % rss,
-        "used_memory_human:%s" % _human(rss),
+        "used_memory:%d" % used,
+        "used_memory_human:%s" % _human(used),
         "used_memory_rss:%d" % rss,
         "used_memory_rss_human:%s" % _human(rss),
         "used_memory_peak:%d" % peak,
         "used_memory_peak_human:%s" % _human(peak),
-        "used_memory_peak_perc:%.2f%%" % (100.0 * rss / peak if peak else 100.0),
+        "used_memory_peak_perc:%.2f%%" % (100.0 * used / peak if peak else 100.0),
         "used_memory_lua:32768",
         "used_memory_scripts:0",
         "number_of_cached_scripts:%d" % len(s.hooks.get("scripts", {})),
@@ -124,7 +127,7 @@ def _memory(s: Any) -> list[str]:
         "maxmemory:%d" % maxmem,
         "maxmemory_human:%s" % _human(maxmem),
         "maxmemory_policy:%s" % s.config["maxmemory-policy"],
-        "mem_fragmentation_ratio:1.00",
+        "mem_fragmentation_ratio:%.2f" % (rss / used if used else 1.0),
         "mem_allocator:pymalloc",
         "lazyfree_pending_objects:0",
     ]

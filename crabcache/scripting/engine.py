@@ -83,7 +83,7 @@ class Run:
 
     __slots__ = (
         "engine", "vm", "caller", "name", "argv", "is_eval", "read_only", "start", "write_dirty",
-        "killed", "timed_out", "greenlet", "can_yield", "saved_clock", "saved_expire",
+        "killed", "timed_out", "greenlet", "can_yield", "saved_clock", "saved_expire", "oom",
     )
 
     def __init__(self, engine: "ScriptEngine", vm: LuaVM, caller: Any, name: bytes, argv: list[bytes],
@@ -105,6 +105,7 @@ class Run:
         self.can_yield = caller.kind != "lua"
         self.saved_clock: Any = None
         self.saved_expire = True
+        self.oom = False  # over maxmemory when it started, without allow-oom (scriptVerifyOOM)
 
     def busy_error(self) -> CommandError:
         return CommandError(BUSY_EVAL if self.is_eval else BUSY_FUNCTION)
@@ -274,6 +275,7 @@ class ScriptEngine:
             raise CommandError(RO_WITH_WRITE_FLAG)
         read_only = ro or (flags is not None and "no-writes" in flags)
         run = Run(self, vm, c, name, argv, is_eval, read_only)
+        run.oom = getattr(self.server, "oom_state", False) and not (flags and "allow-oom" in flags)
         s = self.session()
         s.db = c.db
         s.resp3 = False
@@ -399,6 +401,8 @@ class ScriptEngine:
             err_msg = _E_NOSCRIPT
         elif run is not None and run.read_only and (cmd.write or "may_replicate" in flags):
             err_msg = _E_READONLY
+        elif run is not None and run.oom and cmd.denyoom and not run.write_dirty:
+            err_msg = errors.OOM  # only the first write: a script can't stop half-way
         if err_msg is not None:
             reject(c, cmd, CommandError(err_msg))
             return ScriptError(TABLE, err_msg.encode(), True)
