@@ -426,9 +426,25 @@ def _sparse_histogram(v: Any) -> list[int]:
 
 
 def count(v: Any) -> int:
-    """hllCount of one HLL (dense or sparse); Corrupted for a bad sparse body."""
+    """hllCount of one HLL (dense or sparse); Corrupted for a bad sparse body.
+
+    The histogram is remembered for the value (``_dense_cache``, or the sparse
+    index's ``hist``) and kept current by ``add``, so counting again after a
+    few adds costs the estimate alone."""
     if v[4] == DENSE:
-        return estimate(histogram(b"".join(_columns(v))))
+        e = _dense_entry(v)
+        if e is not None:
+            return estimate(e[1])
+        h = histogram(b"".join(_columns(v)))
+        if len(_dense_cache) >= _DENSE_CACHE_SIZE:
+            del _dense_cache[next(iter(_dense_cache))]
+        _dense_cache[id(v)] = (bytearray(v[HDR:]), h[:])
+        return estimate(h)
+    idx = _cache.get(id(v))
+    if idx is not None and _same_body(v, idx.snap):
+        if idx.hist is None:
+            idx.hist = _sparse_histogram(v)
+        return estimate(idx.hist)
     return estimate(_sparse_histogram(v))
 
 
@@ -497,12 +513,27 @@ def sparse_set(ba: bytearray, index: int, count: int, max_bytes: int) -> int:
         p, prev, first, span = _locate_scan(ba, index)
     if p < 0:
         return -1
+    return _apply(ba, index, count, max_bytes, p, prev, first, span, idx)
+
+
+def _apply(ba: bytearray, index: int, count: int, max_bytes: int, p: int, prev: int, first: int, span: int,
+           idx: "_SparseIndex | None") -> int:
+    # hllSparseSet from step 2 on: the opcode at p covers registers first ..
+    # first + span - 1, prev is the opcode before it (-1 for none).
     end = len(ba)
     b = ba[p]
     if b >= 0x80:  # VAL
         old = ((b >> 2) & 31) + 1
         if old >= count:
             return 0
+    else:
+        old = 0
+    if idx is not None and idx.hist is not None:
+        # The register goes from old to count, whatever form the change takes
+        # (a promotion below drops the index and its histogram).
+        idx.hist[old] -= 1
+        idx.hist[count] += 1
+    if b >= 0x80:
         if span == 1:
             ba[p] = 0x80 | (count - 1) << 2
             return _merge_from(ba, prev, p, 0, idx)
@@ -543,7 +574,7 @@ def _merge_from(ba: bytearray, prev: int, p: int, delta: int, idx: "_SparseIndex
     q = prev if prev >= 0 else HDR
     end = len(ba)
     scan = 5
-    merged = 0
+    merged = []  # where each merge happened (the opcode after it is gone)
     while q < end and scan:
         scan -= 1
         b = ba[q]
@@ -558,12 +589,12 @@ def _merge_from(ba: bytearray, prev: int, p: int, delta: int, idx: "_SparseIndex
                     ba[q + 1] = (b2 & 0xFC) | (run - 1)
                     del ba[q]
                     end -= 1
-                    merged += 1
+                    merged.append(q)
                     continue
         q += 1
     ba[15] |= 0x80
     if idx is not None:
-        idx.changed(ba, delta - merged)
+        idx.changed(ba, p, delta, merged)
     return 1
 
 
@@ -578,7 +609,7 @@ def _promote(ba: bytearray, index: int, count: int) -> int:
 
 # --- the chunk index over big sparse bodies ------------------------------------------
 
-_INDEX_MIN = 320  # bodies shorter than this are walked, as Redis does
+_INDEX_MIN = 160  # bodies shorter than this are walked, as Redis does
 _CHUNK = 16  # opcodes per chunk
 _CACHE_SIZE = 128
 _SPAN1 = bytes(b + 1 if b < 0x40 else 0 if b < 0x80 else (b & 3) + 1 for b in range(256))
@@ -592,14 +623,17 @@ class _SparseIndex:
     bytes.  A lookup bisects ``firsts`` and walks one chunk (two when the
     opcode before the one found is in the previous chunk).  After a change the
     chunks from there on are re-read until they line up with the unchanged
-    rest again.  The index is only trusted while the value still equals
-    ``snap``, the bytes it was built for, so any other writer (SETRANGE,
-    APPEND, SET ...) simply makes it rebuild."""
+    rest again.  The index is only trusted while the value's registers still
+    equal ``snap``, the body it was built for (the header may change: PFCOUNT
+    writes its cache there), so any other writer (SETRANGE, APPEND, SET ...)
+    simply makes it rebuild.  ``hist``, once PFCOUNT computed it, is the
+    register histogram, kept up to date by every change made through here."""
 
-    __slots__ = ("snap", "firsts", "lens", "k", "pos")
+    __slots__ = ("snap", "firsts", "lens", "k", "pos", "hist")
 
     def __init__(self) -> None:
         self.snap = b""
+        self.hist: list[int] | None = None
         self.firsts: list[int] = []
         self.lens: list[int] = []
         self.k = 0  # chunk holding the opcode before the last one located
@@ -631,7 +665,7 @@ class _SparseIndex:
         self.firsts = [firsts[o] for o in offs]
         offs.append(n)
         self.lens = [offs[i + 1] - offs[i] for i in range(len(offs) - 1)]
-        self.snap = bytes(ba)
+        self.snap = body
         return True
 
     def locate(self, ba: bytearray, index: int) -> tuple[int, int, int, int]:
@@ -670,15 +704,45 @@ class _SparseIndex:
         self.pos = pos
         return p, prev, first, span
 
-    def changed(self, ba: bytearray, delta: int) -> None:
-        """Re-read the chunks from the last located one, after a change."""
+    def changed(self, ba: bytearray, p: int, delta: int, merged: list[int]) -> None:
+        """Follow a change: the opcode at ``p`` became ``delta`` bytes longer, then
+        a merge at each of ``merged`` (in turn) swallowed the opcode after it.
+
+        Usually that only changes chunk lengths.  When a merge swallows the
+        first opcode of a chunk (its first register moves), or a chunk has
+        grown to several times ``_CHUNK``, the chunks from the last located
+        one are read again and re-cut."""
+        k = self.k
+        lens = self.lens
+        hi = min(k + 4, len(lens))
+        starts = [self.pos]
+        for j in range(k, hi):
+            starts.append(starts[-1] + lens[j])
+        new = lens[k:hi]
+        edits = [(p, delta)] if delta else []
+        edits += [(q + 1, -1) for q in merged]
+        for at, d in edits:
+            j = bisect_right(starts, at) - 1
+            if j >= hi - k or (d < 0 and at == starts[j]):
+                break
+            new[j] += d
+            for t in range(j + 1, len(starts)):
+                starts[t] += d
+        else:
+            if max(new) <= 3 * _CHUNK:
+                lens[k:hi] = new
+                self.snap = bytes(ba[HDR:])
+                return
+        self._reread(ba)
+
+    def _reread(self, ba: bytearray) -> None:
         k = self.k
         firsts = self.firsts
         lens = self.lens
         nchunks = len(firsts)
         start = self.pos
         hi = min(k + 2, nchunks)
-        tail = len(self.snap) - start - sum(lens[k:hi])  # bytes after the chunks re-read
+        tail = HDR + len(self.snap) - start - sum(lens[k:hi])  # bytes after the chunks re-read
         while True:
             chunks = _scan_chunks(ba, start, len(ba) - tail, firsts[k],
                                   firsts[hi] if hi < nchunks else REGISTERS)
@@ -686,11 +750,12 @@ class _SparseIndex:
                 break
             if hi >= nchunks:  # cannot happen for a change Redis's way; rebuild to be safe
                 self.snap = b""
+                self.hist = None
                 return
             tail -= lens[hi]
             hi += 1
         firsts[k:hi], lens[k:hi] = chunks
-        self.snap = bytes(ba)
+        self.snap = bytes(ba[HDR:])
 
 
 def _scan_chunks(ba: Any, p: int, end: int, first: int, reg_end: int) -> tuple[list[int], list[int]] | None:
@@ -732,7 +797,7 @@ def _index_for(ba: bytearray) -> _SparseIndex | None:
         return None
     key = id(ba)
     idx = _cache.get(key)
-    if idx is not None and idx.snap == ba:
+    if idx is not None and _same_body(ba, idx.snap):
         return idx
     idx = _SparseIndex()
     if not idx.build(ba):
@@ -744,8 +809,26 @@ def _index_for(ba: bytearray) -> _SparseIndex | None:
     return idx
 
 
+def _same_body(v: Any, snap: Any) -> bool:
+    return len(v) == HDR + len(snap) and v.endswith(snap)
+
+
 def _forget(ba: bytearray) -> None:
     _cache.pop(id(ba), None)
+
+
+# --- histograms kept for dense values PFCOUNT has counted -----------------------------------
+
+_DENSE_CACHE_SIZE = 64
+_dense_cache: dict[int, tuple[bytearray, list[int]]] = {}  # id -> (registers as counted, histogram)
+
+
+def _dense_entry(v: Any) -> tuple[bytearray, list[int]] | None:
+    e = _dense_cache.get(id(v))
+    if e is not None and not _same_body(v, e[0]):
+        del _dense_cache[id(v)]
+        return None
+    return e
 
 
 # --- adding elements ------------------------------------------------------------------
@@ -754,18 +837,53 @@ def add(ba: bytearray, elements: Iterable[bytes], max_bytes: int) -> int:
     """hllAdd for each element in turn; the number that changed a register.
     Corrupted if the sparse body can't take one (earlier changes stay, as in Redis)."""
     updated = 0
-    for e in elements:
-        index, cnt = pat_len(e)
-        enc = ba[4]
-        if enc == DENSE:
-            updated += dense_set(ba, index, cnt)
-        elif enc == SPARSE:
+    it = iter(elements)
+    if ba[4] == SPARSE:
+        for e in it:
+            index, cnt = pat_len(e)
             r = sparse_set(ba, index, cnt, max_bytes)
             if r < 0:
                 raise Corrupted
             updated += r
+            if ba[4] != SPARSE:
+                break  # promoted: the rest go to the dense registers
         else:
-            raise Corrupted
+            return updated
+    if ba[4] != DENSE:
+        raise Corrupted
+    # hllDenseSet inline, keeping a remembered histogram (and its copy of the
+    # registers) in step with every register raised.
+    e = _dense_entry(ba)
+    snap, hist = e if e is not None else (None, None)
+    for el in it:
+        index, cnt = pat_len(el)
+        pos = HDR + (index * 6 >> 3)
+        fb = index * 6 & 7
+        b = ba[pos]
+        if fb <= 2:
+            old = (b >> fb) & 63
+            if cnt <= old:
+                continue
+            b = (b & ~(63 << fb) & 0xFF) | (cnt << fb)
+            ba[pos] = b
+            if snap is not None:
+                snap[pos - HDR] = b
+        else:
+            b1 = ba[pos + 1]
+            old = ((b >> fb) | (b1 << (8 - fb))) & 63
+            if cnt <= old:
+                continue
+            b = (b & ~(63 << fb) & 0xFF) | ((cnt << fb) & 0xFF)
+            b1 = (b1 & ~(63 >> (8 - fb)) & 0xFF) | (cnt >> (8 - fb))
+            ba[pos] = b
+            ba[pos + 1] = b1
+            if snap is not None:
+                snap[pos - HDR] = b
+                snap[pos + 1 - HDR] = b1
+        updated += 1
+        if hist is not None:
+            hist[old] -= 1
+            hist[cnt] += 1
     return updated
 
 
@@ -778,14 +896,49 @@ def merge_into(ba: bytearray, maxregs: bytes, use_dense: bool, max_bytes: int) -
     if use_dense:
         to_dense(ba)
     if ba[4] == SPARSE:
-        # Registers already >= their target are no-ops for hllSparseSet: skip them.
-        for j in greater_lanes(maxregs, sparse_registers(ba)):
-            sparse_set(ba, j, maxregs[j], max_bytes)
-            if ba[4] == DENSE:
-                break
+        _merge_sparse(ba, maxregs, max_bytes)
     if ba[4] == DENSE:
         ba[HDR:] = pack_dense(max_registers(dense_registers(ba), maxregs))
     ba[15] |= 0x80
+
+
+def _merge_sparse(ba: bytearray, maxregs: bytes, max_bytes: int) -> None:
+    # hllSparseSet for each register in increasing order (registers already
+    # >= their target are no-ops there, so they are skipped).  Redis walks
+    # from the start every time; since a change never touches anything before
+    # the opcode preceding the one changed, the walk resumes from the last
+    # opcode known to lie before that one: the same opcodes are found.
+    seen: list[tuple[int, int]] = []  # (offset, first register) of opcodes before any change
+    for j in greater_lanes(maxregs, sparse_registers(ba)):
+        # The last opcode seen ends before the previous register set: walk on
+        # from it (it is passed again, so the opcode before ours is known).
+        q, first = seen.pop() if seen else (HDR, 0)
+        prev = -1
+        end = len(ba)
+        while True:
+            b = ba[q]
+            if b < 0x40:
+                span = b + 1
+                n = 1
+            elif b >= 0x80:
+                span = (b & 3) + 1
+                n = 1
+            else:
+                span = ((b & 63) << 8 | ba[q + 1]) + 1
+                n = 2
+            if j < first + span:
+                break
+            seen.append((q, first))
+            prev = q
+            q += n
+            first += span
+            if q >= end:  # not reached for a body covering 16384 registers
+                return
+        if prev >= 0:
+            seen.pop()  # the opcode before the change may itself be merged into
+        _apply(ba, j, maxregs[j], max_bytes, q, prev, first, span, None)
+        if ba[4] == DENSE:
+            return
 
 
 # --- PFDEBUG DECODE ------------------------------------------------------------------

@@ -287,3 +287,70 @@ def test_index_notices_outside_changes():
     hll.add(ba, [b"z%d" % i for i in range(50)], 3000)
     hll.add(other, [b"z%d" % i for i in range(50)], 3000)
     assert ba[hll.HDR:] == other[hll.HDR:]
+
+
+def test_merge_walk_resumes_where_redis_would_find_the_same_opcodes():
+    # PFMERGE's register-by-register sparse writes, against sparse_set for each
+    # register from scratch, over destinations and sources with runs that merge.
+    rng = random.Random(11)
+    for _ in range(40):
+        dest = added([b"d%d" % rng.randrange(400) for _ in range(rng.randrange(0, 300))], 10**6)
+        src = bytearray(hll.REGISTERS)
+        lo = rng.randrange(hll.REGISTERS - 200)
+        for i in range(lo, lo + rng.randrange(1, 200)):  # dense neighbourhoods make VAL runs merge
+            if rng.random() < 0.7:
+                src[i] = rng.choice((1, 1, 2, 3, 32))
+        for i in rng.sample(range(hll.REGISTERS), rng.randrange(0, 300)):
+            src[i] = max(src[i], rng.randrange(1, 33))
+        want = hll.max_registers(hll.registers(dest), bytes(src))
+        max_bytes = rng.choice((300, 3000, 10**6))
+        step = bytearray(dest)
+        for j in range(hll.REGISTERS):
+            if want[j]:
+                if step[4] == hll.DENSE:
+                    hll.dense_set(step, j, want[j])
+                else:
+                    hll.sparse_set(step, j, want[j], max_bytes)
+        step[15] |= 0x80
+        merged = bytearray(dest)
+        hll.merge_into(merged, want, False, max_bytes)
+        assert merged == step
+
+
+def test_merge_walk_when_a_merge_grew_the_opcode_before():
+    # Z:9 v:5,1 v:5,1 v:2,1 v:5,1 Z:16371 (not canonical, but Redis reads it).
+    # Raising register 11 to 5 merges registers 10..12 into one VAL at the
+    # opcode before the change; raising 12 then splits that VAL, and the merge
+    # that follows must start from the opcode before it (register 9).
+    def val(v, n):
+        return 0x80 | (v - 1) << 2 | (n - 1)
+    rest = hll.REGISTERS - 13 - 1
+    body = bytes((0x40, 8, val(5, 1), val(5, 1), val(2, 1), val(5, 1), 0x40 | rest >> 8, rest & 0xFF))
+    dest = bytearray(b"HYLL\x01" + bytes(11) + body)
+    want = bytearray(hll.registers(dest))
+    want[11], want[12] = 5, 6
+    hll.merge_into(dest, bytes(want), False, 3000)
+    assert hll.decode(dest) == b"Z:9 v:5,3 v:6,1 Z:16371"
+
+
+def fresh_count(v) -> int:
+    return hll.estimate(hll.histogram(hll.registers(bytes(v))))
+
+
+@pytest.mark.parametrize("start, max_bytes", [(20000, 3000), (900, 10**6)], ids=["dense", "big-sparse"])
+def test_remembered_histograms_follow_every_change(start, max_bytes):
+    ba = added([b"h%d" % i for i in range(start)], max_bytes)
+    assert len(ba) > hll._INDEX_MIN
+    hll.add(ba, [b"warm"], max_bytes)  # the sparse index exists from here on
+    assert hll.count(ba) == fresh_count(ba)  # histogram computed and remembered
+    rng = random.Random(start)
+    for step in range(60):
+        hll.add(ba, [b"n%d" % rng.randrange(10**6) for _ in range(rng.randrange(0, 4))], max_bytes)
+        hll.set_cached(ba, step)  # the header is not part of what is remembered
+        if step % 20 == 19:  # another writer changes registers behind our back
+            if ba[4] == hll.DENSE:
+                ba[hll.HDR + 10] ^= 0x01
+            else:
+                ba[hll.HDR:] = added([b"other%d" % step, *(b"h%d" % i for i in range(start))], max_bytes)[hll.HDR:]
+        assert hll.count(ba) == fresh_count(ba)
+    assert ba[4] == (hll.DENSE if start == 20000 else hll.SPARSE)
