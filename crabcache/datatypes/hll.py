@@ -32,6 +32,13 @@ Theory of operation:
   that covers a register goes through a per-value chunk index
   (``_SparseIndex``) once the sparse body is large, so an add costs a few
   chunk scans instead of a walk over up to hll-sparse-max-bytes opcodes.
+* Values are strings, so nothing can be attached to them: the chunk index
+  and the register histogram PFCOUNT computed are kept in small caches keyed
+  by ``id(value)`` and trusted only while the value's registers still equal
+  the copy they were made from (a memcmp).  Changes made here keep them in
+  step; any other writer (SETRANGE, APPEND, SET, RESTORE ...) just makes them
+  be rebuilt.  Correctness never depends on them: the algorithms are
+  Redis's, the caches only find the same opcodes and counts sooner.
 
 Nothing here knows about the server; ``commands.hyperloglog`` holds the
 command semantics (lookups, errors, events).
