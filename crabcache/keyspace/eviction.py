@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from .db import Database
 
 EVPOOL_SIZE = 16
+EXECABORT_OOM = "EXECABORT Transaction discarded because of: " + errors.OOM
 BLOCK_BYTES = 64  # a typical pymalloc block (size class 33..64) with its pool's share
 ARG_OVERHEAD = 96  # what a stored argument costs beyond its bytes (object header, dict entry)
 
@@ -286,6 +287,12 @@ class Evictor:
         if cmd.denyoom:
             meter.pending += sum(map(len, argv)) + ARG_OVERHEAD * len(argv)
         if oom and self._denies(c, cmd, argv):
+            if cmd.name == "exec":
+                # rejectCommand on EXEC is execCommandAbort: the queue is dropped.
+                from ..commands.transactions import discard_transaction
+
+                discard_transaction(c)
+                return CommandError(EXECABORT_OOM)
             return CommandError(errors.OOM)
         return None
 
