@@ -18,7 +18,7 @@ from ..errors import CommandError
 from ..keyspace import eviction
 from ..keyspace.eviction import object_size, used_memory
 from ..keyspace.slots import NSLOTS
-from ..protocol.writer import OK, Map, Status, Verbatim
+from ..protocol.writer import OK, Status, Verbatim
 from .args import parse_int
 from .registry import command, container
 
@@ -54,7 +54,7 @@ def memory_usage(c: Any, argv: list[bytes]) -> Any:
 _STARTUP: dict[int, int] = {}  # id(server) -> used memory when MEMORY first looked
 
 
-def _stats(s: Any) -> Map:
+def _stats(s: Any) -> dict[bytes, Any]:
     used = used_memory(s)
     startup = _STARTUP.setdefault(id(s), min(used, getattr(s, "startup_memory", used)))
     peak = max(used, getattr(s, "peak_memory", 0))
@@ -79,11 +79,11 @@ def _stats(s: Any) -> Map:
             continue
         main = sys.getsizeof(db.slots) + sum(sys.getsizeof(d) for d in db.slots if d)
         exp = sum(sys.getsizeof(t) for t in db.ttls if t)
-        out.append((b"db.%d" % db.index, Map([
-            (b"overhead.hashtable.main", main),
-            (b"overhead.hashtable.expires", exp),
-            (b"overhead.hashtable.slot-to-keys", 0),
-        ])))
+        out.append((b"db.%d" % db.index, {
+            b"overhead.hashtable.main": main,
+            b"overhead.hashtable.expires": exp,
+            b"overhead.hashtable.slot-to-keys": 0,
+        }))
         keys += db.size
         overhead += main + exp
     dataset = max(0, used - overhead)
@@ -107,7 +107,7 @@ def _stats(s: Any) -> Map:
         (b"fragmentation", rss / used if used else 1.0),
         (b"fragmentation.bytes", rss - used),
     ]
-    return Map(out)
+    return dict(out)
 
 
 def _rss() -> int:

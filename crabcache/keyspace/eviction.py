@@ -276,16 +276,15 @@ class Evictor:
     def guard(self, c: Any, cmd: Any, argv: list[bytes]) -> CommandError | None:
         meter = self.meter
         meter.countdown -= 1
+        if cmd.denyoom:
+            # Its arguments are in memory already (Redis counts the query buffer
+            # too) and will mostly stay: count them before checking.
+            meter.pending += sum(map(len, argv)) + ARG_OVERHEAD * len(argv)
         if meter.countdown > 0 and not self.oom and meter.base + meter.pending <= self.maxmem:
-            # The common case: comfortably under the limit by the estimate.
-            if cmd.denyoom:
-                meter.pending += sum(map(len, argv)) + ARG_OVERHEAD * len(argv)
-            return None
+            return None  # the common case: under the limit by the (generous) estimate
         maxmem = self.maxmem
         used = meter.exact()
         oom = self.oom = self.server.oom_state = used > maxmem and not self.perform_evictions(used, maxmem)
-        if cmd.denyoom:
-            meter.pending += sum(map(len, argv)) + ARG_OVERHEAD * len(argv)
         if oom and self._denies(c, cmd, argv):
             if cmd.name == "exec":
                 # rejectCommand on EXEC is execCommandAbort: the queue is dropped.
