@@ -21,6 +21,9 @@ LLONG_MAX = 2**63 - 1
 
 def parse_int(b: bytes, msg: str = errors.NOT_INTEGER) -> int:
     """string2ll: a strict signed 64-bit integer, else ``msg``."""
+    # The common case without the regex: 1-18 ASCII digits, no leading zero.
+    if b.isdigit() and len(b) < 19 and (b[0] != 48 or len(b) == 1):
+        return int(b)
     if _INT.fullmatch(b) is not None:
         v = int(b)
         if LLONG_MIN <= v <= LLONG_MAX:
@@ -30,6 +33,8 @@ def parse_int(b: bytes, msg: str = errors.NOT_INTEGER) -> int:
 
 def try_int(b: bytes) -> int | None:
     """string2ll without raising (for encodings and type sniffing)."""
+    if b.isdigit() and len(b) < 19 and (b[0] != 48 or len(b) == 1):
+        return int(b)
     if _INT.fullmatch(b) is not None:
         v = int(b)
         if LLONG_MIN <= v <= LLONG_MAX:

@@ -429,8 +429,10 @@ def _incr(c: Any, key: bytes, incr: int) -> int:
         raise CommandError(errors.OVERFLOW)
     n = old + incr
     db.set(key, b"%d" % n, keep_ttl=True)
-    c.server.dirty += 1
-    c.server.notify(db, "$", b"incrby", key)
+    server = c.server
+    server.dirty += 1
+    if server.notify_flags:
+        server.notify(db, "$", b"incrby", key)
     return n
 
 

@@ -42,7 +42,7 @@ _DEC = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _HEX = re.compile(rb"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?")
 _INF = re.compile(rb"[+-]?(?:infinity|inf)", re.IGNORECASE)
 _NAN = re.compile(rb"[+-]?nan(?:\([0-9A-Za-z_]*\))?", re.IGNORECASE)
-_PLAIN = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")  # always finite; 0 goes the long way (-0, underflow)
+_PLAIN = re.compile(rb"-?[0-9]{1,15}(?:\.[0-9]{1,15})?")  # always finite, never underflows
 
 
 def scan_number(b: bytes, start: int = 0) -> tuple[str, bytes, int]:
@@ -91,9 +91,7 @@ def _to_double(kind: str, text: bytes) -> tuple[float, bool]:
 def parse_score(b: bytes, msg: str = errors.NOT_FLOAT) -> float:
     """getDoubleFromObject: the whole string, no leading space, no NaN, no ERANGE."""
     if _PLAIN.fullmatch(b) is not None:  # the common case: a plain decimal, in range
-        v = float(b)
-        if v != 0.0:
-            return v
+        return float(b)  # no exponent, so no underflow; "-0" is -0.0 as strtod says
     if not b or b[0] in _SPACE:
         raise CommandError(msg)
     kind, text, end = scan_number(b)
