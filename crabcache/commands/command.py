@@ -60,7 +60,7 @@ def command_info(cmd: Command) -> list[Any]:
         Set([Status(c) for c in acl_categories(cmd)]),
         Set([t.encode() for t in cmd.tips]),
         Set(key_specs(cmd)),
-        [command_info(s) for s in cmd.subcommands.values()],
+        Set([command_info(s) for s in cmd.subcommands.values()]),
     ]
 
 
