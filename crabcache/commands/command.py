@@ -2,9 +2,8 @@
 
 Nothing here is declared twice: arity, flags, key positions, ACL categories,
 group, since and summary all come from each command's ``@command``
-declaration.  Key specs are derived from the legacy (first, last, step)
-triple in Redis's simplest form (``begin_search index`` + ``find_keys range``);
-their access flags are derived from the command's read/write flags.
+declaration; key specs, tips and a few ACL/flag fixes come from the one
+table in ``keyspecs.py`` (Redis 7.0.15's), which GETKEYS also reads.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from .. import errors
 from ..errors import CommandError
 from ..glob import compile_glob
 from ..protocol.writer import NULL_ARRAY, Map, Set, Status
+from . import keyspecs
 from .registry import COMMANDS, Command, all_commands, command, container
 
 # Redis's ACL category table order; COMMAND INFO lists categories in this order.
@@ -30,23 +30,31 @@ def acl_categories(cmd: Command) -> list[str]:
     return sorted(cmd.acl_categories(), key=lambda c: _ACL_RANK.get(c, 99))
 
 
-def _key_spec_flags(cmd: Command) -> list[Status]:
-    if "write" in cmd.flags:
-        return [Status("RW"), Status("update")]
-    return [Status("RO"), Status("access")]
+def _spec_reply(spec: keyspecs.KeySpec) -> Map:
+    begin, find = spec.begin, spec.find
+    if begin[0] == "index":
+        bs = Map([b"index", begin[1]])
+    elif begin[0] == "keyword":
+        bs = Map([b"keyword", begin[1].encode(), b"startfrom", begin[2]])
+    else:
+        bs = Map()
+    if find[0] == "range":
+        fk = Map([b"lastkey", find[1], b"keystep", find[2], b"limit", find[3]])
+    elif find[0] == "keynum":
+        fk = Map([b"keynumidx", find[1], b"firstkey", find[2], b"keystep", find[3]])
+    else:
+        fk = Map()
+    out = Map([b"notes", spec.notes.encode()]) if spec.notes else Map()
+    out += [
+        b"flags", Set([Status(f) for f in spec.flags]),
+        b"begin_search", Map([b"type", begin[0].encode(), b"spec", bs]),
+        b"find_keys", Map([b"type", find[0].encode(), b"spec", fk]),
+    ]
+    return out
 
 
 def key_specs(cmd: Command) -> list[Any]:
-    if cmd.first_key <= 0:
-        return []
-    last = cmd.last_key
-    lastkey = last - cmd.first_key if last >= 0 else last
-    return [Map([
-        b"flags", Set(_key_spec_flags(cmd)),
-        b"begin_search", Map([b"type", b"index", b"spec", Map([b"index", cmd.first_key])]),
-        b"find_keys", Map([b"type", b"range", b"spec", Map([
-            b"lastkey", lastkey, b"keystep", cmd.step or 1, b"limit", 0])]),
-    ])]
+    return [_spec_reply(s) for s in keyspecs.specs_of(cmd)]
 
 
 def command_info(cmd: Command) -> list[Any]:
@@ -157,35 +165,35 @@ def command_list(c: Any, argv: list[bytes]) -> Any:
     return [x.name.encode() for x in names]
 
 
-def _getkeys(argv: list[bytes]) -> tuple[Command, list[int]]:
+def _getkeys(argv: list[bytes]) -> tuple[Command, list[tuple[int, tuple[str, ...]]]]:
     cmd = _find(argv[2]) if b"|" not in argv[2] else None
+    args = argv[2:]
+    if cmd is not None and cmd.subcommands:
+        cmd = cmd.subcommands.get(args[1].lower())
     if cmd is None:
         raise CommandError("ERR Invalid command specified")
-    args = argv[2:]
-    if cmd.subcommands and len(args) > 1:
-        cmd = cmd.subcommands.get(args[1].lower(), cmd)
-    if cmd.first_key <= 0 and cmd.getkeys is None:
+    specs = keyspecs.specs_of(cmd)
+    if "movablekeys" not in cmd.flags and all("not_key" in s.flags for s in specs):
         raise CommandError("ERR The command has no key arguments")
     a = cmd.arity
     if (a > 0 and len(args) != a) or len(args) < -a:
         raise CommandError("ERR Invalid number of arguments specified for command")
-    idx = cmd.key_indexes(args)
-    if not idx:
-        raise CommandError("ERR The command has no key arguments")
-    return cmd, idx
+    keys = keyspecs.keys_and_flags(cmd, args)
+    if not keys and "no_mandatory_keys" not in cmd.flags:
+        raise CommandError("ERR Invalid arguments specified for command")
+    return cmd, keys
 
 
 @command("command|getkeys", -4, "loading stale", group="server", since="2.8.13")
 def command_getkeys(c: Any, argv: list[bytes]) -> Any:
-    _, idx = _getkeys(argv)
-    return [argv[2 + i] for i in idx]
+    _, keys = _getkeys(argv)
+    return [argv[2 + i] for i, _ in keys]
 
 
 @command("command|getkeysandflags", -4, "loading stale", group="server", since="7.0.0")
 def command_getkeysandflags(c: Any, argv: list[bytes]) -> Any:
-    cmd, idx = _getkeys(argv)
-    flags = Set(_key_spec_flags(cmd))
-    return [[argv[2 + i], flags] for i in idx]
+    _, keys = _getkeys(argv)
+    return [[argv[2 + i], Set([Status(f) for f in flags])] for i, flags in keys]
 
 
 @command("command|help", 2, "loading stale", group="server", since="5.0.0")
