@@ -280,8 +280,12 @@ class Evictor:
             # Its arguments are in memory already (Redis counts the query buffer
             # too) and will mostly stay: count them before checking.
             meter.pending += sum(map(len, argv)) + ARG_OVERHEAD * len(argv)
-        if meter.countdown > 0 and not self.oom and meter.base + meter.pending <= self.maxmem:
-            return None  # the common case: under the limit by the (generous) estimate
+        if meter.countdown > 0:
+            if not self.oom:
+                if meter.base + meter.pending <= self.maxmem:
+                    return None  # the common case: under the limit by the (generous) estimate
+            elif not cmd.denyoom and c.multi is None and cmd.name not in _SCRIPTED:
+                return None  # a read while OOM: runs; the state stands until a write re-measures
         maxmem = self.maxmem
         used = meter.exact()
         oom = self.oom = self.server.oom_state = used > maxmem and not self.perform_evictions(used, maxmem)
@@ -327,7 +331,9 @@ class Evictor:
                 if used <= maxmem:
                     self.running = False
                     return True
-                tofree = used - maxmem
+                # The estimates fell short: aim at twice the rest, so that a
+                # big heap (a slow re-measure) isn't re-measured per key.
+                tofree = 2 * (used - maxmem)
                 freed = 0
             if evicted % 16 == 0 and perf_counter_ns() > deadline:
                 self.running = True  # EVICT_RUNNING: let the command run, go on in the cron
@@ -415,6 +421,9 @@ class Evictor:
             return
         self.running = False
         self.perform_evictions(used, maxmem)
+
+
+_SCRIPTED = frozenset(("eval", "evalsha", "fcall", "exec"))
 
 
 def _idle_of(e: tuple[int, int, bytes]) -> int:

@@ -284,3 +284,19 @@ def test_meter_estimate_is_conservative_between_refreshes():
         run(c, "set", "k%d" % i, "v" * 100)
     est = ev.meter.estimate() - start
     assert est >= ev.meter.exact() - start  # never below the truth
+
+
+def test_real_meter_oom_state_clears_after_a_delete():
+    server = Server()
+    c = Session(server)
+    server.config.set_many([("maxmemory-policy", "noeviction")])
+    run(c, "set", "big", b"x" * 3_000_000)
+    gc.collect()
+    limit(server, server.eviction.meter.exact() + 1_000_000)
+    for _ in range(50):  # reads in OOM state keep the state without re-measuring
+        assert run(c, "get", "big") is not None
+    e = run(c, "set", "big2", b"y" * 2_000_000)
+    assert isinstance(e, CommandError) and e.message == errors.OOM
+    assert run(c, "exists", "big") == 1
+    assert run(c, "del", "big") == 1
+    assert ok(run(c, "set", "small", "v"))  # the next write re-measures: room again
