@@ -248,6 +248,8 @@ PARAMS: list[Param] = [
     Param("io-threads", Int(1, 128), 1, mutable=False, inert=True),
     # security
     Param("requirepass", String(), ""),
+    Param("aclfile", String(), "", mutable=False),
+    Param("acllog-max-len", Int(0, LLONG_MAX), 128),
     # limits
     Param("proto-max-bulk-len", Memory(1024 * 1024), 512 * 1024 * 1024),
     Param("client-query-buffer-limit", Memory(1024 * 1024), 1024**3),

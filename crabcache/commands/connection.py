@@ -30,13 +30,8 @@ def echo(c: Any, argv: list[bytes]) -> Any:
 
 
 def check_password(c: Any, user: bytes, password: bytes) -> None:
-    """AUTH against requirepass (the 'default' user).  Full ACL users come later."""
-    required = c.server.config["requirepass"]
-    if user == b"default" and required and password == required.encode():
-        c.authenticated = True
-        c.user = user
-        return
-    raise CommandError(errors.WRONGPASS)
+    """AUTH against the ACL users (commands/acl.py); raises WRONGPASS."""
+    c.server.hooks["acl"].authenticate(c, user, password)
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", group=CONN, summary="Authenticate to the server")
@@ -44,7 +39,7 @@ def auth(c: Any, argv: list[bytes]) -> Any:
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
     if len(argv) == 2:
-        if not c.server.config["requirepass"]:
+        if c.server.hooks["acl"].default.nopass:
             raise CommandError(errors.AUTH_NOT_CONFIGURED)
         check_password(c, b"default", argv[1])
     else:
@@ -128,8 +123,7 @@ def reset(c: Any, argv: list[bytes]) -> Any:
     c.resp3 = False
     c.name = b""
     c.reply_mode = b"on"
-    c.authenticated = not c.server.config["requirepass"]
-    c.user = b"default"
+    c.server.hooks["session_init"](c)  # back to the default user (commands/acl.py)
     return Status("RESET")
 
 

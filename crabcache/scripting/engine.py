@@ -280,6 +280,7 @@ class ScriptEngine:
         s.db = c.db
         s.resp3 = False
         s.user = c.user
+        s.acl = c.acl  # the caller's ACL user, when restricted
         server = self.server
         # Keys expire as of the script's start (Redis's script time snapshot).
         clock = server.now_ms
@@ -399,6 +400,9 @@ class ScriptEngine:
         err_msg = None
         if "noscript" in flags:
             err_msg = _E_NOSCRIPT
+        elif c.acl is not None and run is not None and (
+                acl_msg := self.server.hooks["acl_script_check"](run.caller, cmd, argv)) is not None:
+            err_msg = acl_msg  # the caller's user may not run it (logged to ACL LOG)
         elif run is not None and run.read_only and (cmd.write or "may_replicate" in flags):
             err_msg = _E_READONLY
         elif run is not None and run.oom and cmd.denyoom and not run.write_dirty:

@@ -70,6 +70,9 @@ class Session:
         # else the ACL module's checker (``check(c, cmd, argv)`` -> error or None).
         self.acl: Any = None
         self.plain = False
+        init = server.hooks.get("session_init")  # the ACL module: default user, auth, acl
+        if init is not None:
+            init(self)
         self.refresh()
 
     def refresh(self) -> None:
