@@ -393,7 +393,8 @@ def test_cat_and_genpass(admin, endpoints):
         admin.execute_command("ACL", "SAVE")
 
 
-@pytest.mark.parametrize("cat", ["set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
+@pytest.mark.parametrize("cat", ["keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+                                 "bitmap", "hyperloglog", "pubsub", "fast",
                                  "geo", "stream", "blocking", "transaction", "scripting"])
 def test_cat_same_commands(pair, cat):
     a, b = pair

@@ -12,7 +12,7 @@ Rules of the model:
   ``allcommands`` shortcut flag (cleared by any ``-`` rule, as Redis), first-arg
   rules (``+select|0``), key patterns with read/write flags and channel
   patterns.
-* Key needs come from Redis's key specs (``acl_keyspecs``): ACCESS needs read,
+* Key needs come from Redis's key specs (``commands.keyspecs``): ACCESS needs read,
   INSERT/DELETE/UPDATE need write.  Channel patterns given to PSUBSCRIBE must
   equal an allowed pattern literally.
 * Descriptions (ACL LIST / GETUSER) follow ACLDescribeSelectorCommandRules:
@@ -31,6 +31,7 @@ import hashlib
 import os
 from typing import Any
 
+from .commands.keyspecs import keys_and_flags
 from .commands.registry import COMMANDS, Command, all_commands
 from .errors import CommandError
 from .glob import glob_match
@@ -385,31 +386,17 @@ def _pattern_string(flags: int, pat: bytes) -> str:
 # --- keys and channels of a command ---------------------------------------------------
 
 def key_needs(cmd: Command, argv: list[bytes]) -> list[tuple[int, int]]:
-    """(position, R/W needs) of every key argument, from the command's key specs."""
-    try:
-        positions = cmd.key_indexes(argv)
-    except Exception:  # noqa: BLE001  (a malformed numkeys: Redis finds no keys)
-        return []
-    if not positions:
-        return []
-    from .acl_keyspecs import KEY_SPECS
-
-    name = cmd.name
-    if name == "set":
-        need = R | W if any(a.lower() == b"get" for a in argv[3:]) else W
-        return [(p, need) for p in positions]
-    if name == "bitfield":
-        write = any(a.lower() in (b"set", b"incrby") for a in argv[2:])
-        return [(p, R | W if write else R) for p in positions]
-    specs = KEY_SPECS.get(name)
-    if specs is None:
-        need = (W if cmd.write else 0) | (R if "readonly" in cmd.flags else 0)
-        return [(p, need) for p in positions]
-    needs = [(R if "R" in s else 0) | (W if "W" in s else 0) for s in specs.split()]
-    if name == "sort" or name == "sort_ro":  # spec 1 is BY/GET patterns: keys after the first are STORE
-        needs = [needs[0], needs[-1]]
-    last = len(needs) - 1
-    return [(p, needs[min(j, last)]) for j, p in enumerate(positions)]
+    """(position, R/W needs) of every key argument, from the command's key specs
+    (ACLSelectorCheckKey: ACCESS needs read; INSERT, DELETE, UPDATE need write)."""
+    out = []
+    for pos, flags in keys_and_flags(cmd, argv):
+        if "not_key" in flags:
+            continue
+        need = R if "access" in flags else 0
+        if "insert" in flags or "delete" in flags or "update" in flags:
+            need |= W
+        out.append((pos, need))
+    return out
 
 
 _CHANNEL_CMDS = {
