@@ -412,3 +412,41 @@ def test_redis_py_helpers(admin, server):
     assert r.acl_dryrun("alice", "get", "k1") == "OK"
     assert r.acl_deluser("alice") == 1
     r.close()
+
+
+def test_exec_rechecks_permissions(admin, server):
+    admin.execute_command("ACL", "SETUSER", "t", "on", ">pw", "+@all", "~*", "&*")
+    c = login(server, "t", "pw")
+    c.response_callbacks.clear()
+    conn = c.connection_pool.get_connection()
+    for argv in (["MULTI"], ["GET", "k"], ["SET", "k", "v"], ["PUBLISH", "ch", "m"], ["PING"]):
+        conn.send_command(*argv)
+        conn.read_response()
+    admin.execute_command("ACL", "SETUSER", "t", "-get", "resetkeys", "~zz", "resetchannels")
+    conn.send_command("EXEC")
+    out = conn.read_response(disable_decoding=True)
+    prefix = ("ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+              "call. This command is no longer allowed for the following reason: ")
+    assert [str(e) for e in out[:3]] == [
+        prefix + "no permission to execute the command or subcommand",
+        prefix + "no permission to touch the specified keys",
+        prefix + "no permission to access one of the channels used as arguments",
+    ]
+    assert out[3] in (b"PONG", "PONG")
+    c.connection_pool.release(conn)
+    c.close()
+    log = admin.execute_command("ACL", "LOG")
+    assert [(e[3], e[5], e[7]) for e in log] == [(b"channel", b"multi", b"ch"), (b"key", b"multi", b"k"),
+                                                (b"command", b"multi", b"get")]
+
+
+def test_revoked_channels_disconnect_subscribers(admin, server):
+    admin.execute_command("ACL", "SETUSER", "t", "on", ">pw", "+@all", "~*", "&a*", "&b")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"AUTH t pw\r\nSUBSCRIBE b\r\n")
+        got = b""
+        while got.count(b"\r\n") < 7:
+            got += s.recv(100)
+        admin.execute_command("ACL", "SETUSER", "t", "&c")  # still allowed: stays
+        admin.execute_command("ACL", "SETUSER", "t", "resetchannels", "&a*")
+        assert s.recv(100) == b""

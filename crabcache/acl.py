@@ -533,6 +533,15 @@ class User:
                 relevant, last = r, idx
         return relevant, last
 
+    def channel_allowed(self, channel: bytes, is_pattern: bool) -> bool:
+        for s in self.selectors:
+            if s.allchannels:
+                return True
+            for pat in s.channels:
+                if (pat == channel) if is_pattern else glob_match(pat, channel):
+                    return True
+        return False
+
     def check(self, c: Any, cmd: Command, argv: list[bytes]) -> CommandError | None:
         """The dispatcher's hook: None, or the NOPERM error (logged to ACL LOG)."""
         r, idx = self.check_all(cmd, argv)

@@ -84,6 +84,22 @@ class Acl:
                 s.acl = None if user.unrestricted else user
                 s.refresh()
 
+    def kill_pubsub_clients(self, c: Any, user: model.User) -> None:
+        """ACLKillPubsubClientsIfNeeded: a subscriber whose channels the user may no
+        longer use is disconnected."""
+        for s in list(self.server.clients.values()):
+            if s.user != user.name or not s.subscribed:
+                continue
+            subs = [(ch, False) for ch in s.channels] + [(ch, False) for ch in s.shard_channels]
+            subs += [(p, True) for p in s.patterns]
+            if all(user.channel_allowed(ch, pat) for ch, pat in subs):
+                continue
+            if s is c:
+                c.close_after_reply = True
+                c.refresh()
+            else:
+                s.kill()
+
     def kill_clients_of(self, c: Any, name: bytes) -> None:
         for s in list(self.server.clients.values()):
             if s.user == name:
@@ -224,12 +240,36 @@ def script_check(caller: Any, cmd: Any, argv: list[bytes]) -> str | None:
     return "ERR The user executing the script can't publish to the channel mentioned in the command"
 
 
+_EXEC_REASONS = {
+    model.DENIED_CMD: "no permission to execute the command or subcommand",
+    model.DENIED_KEY: "no permission to touch the specified keys",
+    model.DENIED_CHANNEL: "no permission to access one of the channels used as arguments",
+}
+
+
+def exec_check(c: Any, cmd: Any, argv: list[bytes]) -> CommandError | None:
+    """EXEC re-checks each queued command: the user's rules may have changed since."""
+    from ..dispatch import count_error
+
+    user = c.acl
+    r, idx = user.check_all(cmd, argv)
+    if r == model.OK_:
+        return None
+    _acl(c).log_denial(c, r, "multi", cmd, argv, idx, user.name)
+    e = CommandError("NOPERM ACLs rules changed between the moment the transaction was accumulated "
+                     "and the EXEC call. This command is no longer allowed for the following "
+                     "reason: " + _EXEC_REASONS[r])
+    count_error(c, e)
+    return e
+
+
 def setup(server: Any) -> None:
     a = Acl(server)
     server.hooks["acl"] = a
     server.hooks["session_init"] = a.session_init
     server.hooks["acl_check"] = acl_check_cmd
     server.hooks["acl_script_check"] = script_check
+    server.hooks["acl_exec_check"] = exec_check
     server.config.listeners.append(a.on_config)
 
 
@@ -271,6 +311,7 @@ def acl_setuser(c: Any, argv: list[bytes]) -> Any:
     else:
         u.assign(temp)
         a.user_changed(u)
+        a.kill_pubsub_clients(c, u)
     return OK
 
 

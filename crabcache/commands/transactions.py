@@ -124,6 +124,11 @@ def _run_queue(c: Any, queue: list[Any], i: int, replies: list[Any]) -> Any:
         while i < len(queue):
             cmd, args = queue[i]
             i += 1
+            if c.acl is not None:  # ACL rules may have changed since queuing (commands/acl.py)
+                e = c.server.hooks["acl_exec_check"](c, cmd, args)
+                if e is not None:
+                    replies.append(e)
+                    continue
             r = dispatch.call(c, cmd, args)
             if isinstance(r, dispatch.Deferred):
                 return _ExecRest(c, queue, i, replies, r)
