@@ -200,6 +200,24 @@ def test_lex_ranges(rr):
         "syntax error, WITHSCORES not supported in combination with BYLEX")
 
 
+def test_lex_ranges_with_mixed_scores_follow_the_listpack_walk(rr):
+    # Lex ranges assume equal scores; with mixed ones a small zset answers
+    # with Redis's walk over (score, member) order, from the head (or the
+    # tail when reversed), stopping at the first member out of range.
+    x = rr.execute_command
+    x("ZADD", "m", 0, "a", 1, "1")  # order: a, 1
+    assert x("ZLEXCOUNT", "m", "[a", "+") == 0  # the last member, "1", is below "[a"
+    assert x("ZLEXCOUNT", "m", "-", "+") == 2
+    x("ZADD", "n", 0, "b", 0, "d", 1, "a", 2, "c")  # order: b, d, a, c
+    assert x("ZLEXCOUNT", "n", "[b", "[c") == 1
+    assert x("ZRANGEBYLEX", "n", "[b", "+") == [b"b", b"d", b"a", b"c"]
+    assert x("ZRANGEBYLEX", "n", "(a", "[d") == [b"b", b"d", b"a", b"c"]
+    assert x("ZREVRANGEBYLEX", "n", "[c", "-") == [b"c", b"a", b"d", b"b"]
+    assert x("ZRANGE", "n", "[d", "[a", "BYLEX", "REV") == [b"c", b"a", b"d", b"b"]
+    assert x("ZREMRANGEBYLEX", "n", "[c", "+") == 3
+    assert x("ZRANGE", "n", 0, -1) == [b"b"]
+
+
 def test_zrangestore(rr, protocol):
     x = rr.execute_command
     x("ZADD", "z", 1, "a", 2, "b", 3, "c")

@@ -344,7 +344,7 @@ def _zrange(c: Any, argv: list[bytes], at: int, store: bool, rangetype: int, rev
                 lo, hi = n - hi, n - lo
             items = z.slice(lo, hi, reverse)
         else:
-            lo, hi = z.score_range(*srange) if rangetype == SCORE else z.lex_range(*lrange)
+            lo, hi = z.score_range(*srange) if rangetype == SCORE else z.lex_range(*lrange, reverse)
             if offset < 0 or (offset > 0 and offset >= len(z)):
                 lo = hi  # Redis skips past the end: nothing
             elif reverse:

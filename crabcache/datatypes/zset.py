@@ -219,13 +219,24 @@ class ZSet:
         hi = o.bisect_left((mx,)) if mx_ex else o.bisect_right((mx, TOP))
         return lo, max(lo, hi)
 
-    def lex_range(self, mn: tuple[bytes | None, bool, int], mx: tuple[bytes | None, bool, int]) -> tuple[int, int]:
-        """Index range [lo, hi) between two ``parse_lex_bound`` results."""
+    def lex_range(
+        self, mn: tuple[bytes | None, bool, int], mx: tuple[bytes | None, bool, int], reverse: bool = False
+    ) -> tuple[int, int]:
+        """Index range [lo, hi) between two ``parse_lex_bound`` results.
+
+        Lex ranges assume every score is equal (then: two bisections).  With
+        mixed scores Redis's answer is what its walk over the elements in
+        (score, member) order gives -- for a listpack, a linear walk from the
+        head (from the tail when ``reverse``), which is what we do; for a
+        skiplist it depends on random node levels, so no client relies on it.
+        """
         o = self.order
         n = len(o)
         if not n or mn[2] == 1 or mx[2] == -1:
             return 0, 0
-        s0 = o[0][0]  # all scores are assumed equal
+        s0 = o[0][0]
+        if o[-1][0] != s0:
+            return self._lex_walk(mn, mx, reverse)
         if mn[2] == -1:
             lo = 0
         else:
@@ -235,6 +246,45 @@ class ZSet:
         else:
             hi = o.bisect_left((s0, mx[0])) if mx[1] else o.bisect_right((s0, mx[0]))
         return lo, max(lo, hi)
+
+    def _lex_walk(
+        self, mn: tuple[bytes | None, bool, int], mx: tuple[bytes | None, bool, int], reverse: bool
+    ) -> tuple[int, int]:
+        # zzlIsInLexRange + zzlFirstInLexRange / zzlLastInLexRange + the walk on.
+        members = [m for _, m in self.order]
+        n = len(members)
+
+        def gte_min(m: bytes) -> bool:
+            return mn[2] == -1 or (m > mn[0] if mn[1] else m >= mn[0])  # type: ignore[operator]
+
+        def lte_max(m: bytes) -> bool:
+            return mx[2] == 1 or (m < mx[0] if mx[1] else m <= mx[0])  # type: ignore[operator]
+
+        if mn[2] == 0 and mx[2] == 0 and (
+            mn[0] > mx[0] or (mn[0] == mx[0] and (mn[1] or mx[1]))  # type: ignore[operator]
+        ):
+            return 0, 0  # an empty range
+        if not gte_min(members[-1]) or not lte_max(members[0]):
+            return 0, 0
+        if not reverse:
+            for i in range(n):
+                if gte_min(members[i]):
+                    if not lte_max(members[i]):
+                        return 0, 0
+                    j = i
+                    while j < n and lte_max(members[j]):
+                        j += 1
+                    return i, j
+        else:
+            for i in range(n - 1, -1, -1):
+                if lte_max(members[i]):
+                    if not gte_min(members[i]):
+                        return 0, 0
+                    j = i
+                    while j >= 0 and gte_min(members[j]):
+                        j -= 1
+                    return j + 1, i + 1
+        return 0, 0
 
     def slice(self, lo: int, hi: int, reverse: bool = False) -> list[tuple[float, bytes]]:
         """Elements with index in [lo, hi), ascending or descending."""
