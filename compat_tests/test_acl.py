@@ -14,6 +14,8 @@ import socket
 import pytest
 import redis
 
+from conftest import SERVERS
+
 USERS = [b"alice", b"bob", b"sel", b"t", b"w", b"gone"]
 
 
@@ -450,3 +452,53 @@ def test_revoked_channels_disconnect_subscribers(admin, server):
         admin.execute_command("ACL", "SETUSER", "t", "&c")  # still allowed: stays
         admin.execute_command("ACL", "SETUSER", "t", "resetchannels", "&a*")
         assert s.recv(100) == b""
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def aclfile_server(request, spawn, tmp_path_factory):
+    path = tmp_path_factory.mktemp("acl-%s" % request.param) / "users.acl"
+    path.write_text("user alice on >pw ~k* +get\nuser default on nopass ~* &* +@all\n")
+    return spawn(request.param, ["--aclfile", str(path)]), path
+
+
+def test_aclfile_load_and_save(aclfile_server):
+    ep, path = aclfile_server
+    c = ep.client(protocol=2)
+    alice = b"user alice on #" + sha(b"pw") + b" ~k* resetchannels -@all +get"
+    assert c.execute_command("ACL", "LIST") == [alice, b"user default on nopass ~* &* +@all"]
+    c.execute_command("ACL", "SETUSER", "bob", "on", "(+set ~x)")
+    assert c.execute_command("ACL", "SAVE") == b"OK"
+    assert path.read_bytes() == (alice + b"\nuser bob on resetchannels -@all (~x resetchannels -@all +set)\n"
+                                 b"user default on nopass ~* &* +@all\n")
+    path.write_text("user alice on >pw ~k* +nosuch +nosuch2\nfoo bar\nuser alice off\nuser y reset %X~a foo\n")
+    with pytest.raises(redis.ResponseError) as e:
+        c.execute_command("ACL", "LOAD")
+    p = str(path)
+    assert str(e.value) == (
+        "%s:1: Error in applying operation '+nosuch': Unknown command or category name in ACL. "
+        "%s:1: Error in applying operation '+nosuch2': Unknown command or category name in ACL. "
+        "%s:2 should start with user keyword followed by the username. "
+        "WARNING: Duplicate user 'alice' found on line 3. %s:4: Syntax error. "
+        "WARNING: ACL errors detected, no change to the previously active ACL rules was performed"
+        % (p, p, p, p))
+    path.write_text("user x (+get\n")
+    with pytest.raises(redis.ResponseError) as e:
+        c.execute_command("ACL", "LOAD")
+    assert str(e.value) == ("%s:1: Unmatched parenthesis in selector definition.WARNING: ACL errors "
+                            "detected, no change to the previously active ACL rules was performed" % p)
+    assert len(c.execute_command("ACL", "LIST")) == 3
+    # A successful load replaces every user; their clients are disconnected.
+    with socket.create_connection(("127.0.0.1", ep.port), timeout=5) as s:
+        s.sendall(b"AUTH alice pw\r\n")
+        assert s.recv(100) == b"+OK\r\n"
+        path.write_text("user carol on nopass +@all\n")
+        assert c.execute_command("ACL", "LOAD") == b"OK"
+        assert s.recv(100) == b""
+    assert c.execute_command("ACL", "LIST") == [b"user carol on nopass resetchannels +@all",
+                                               b"user default on nopass ~* &* +@all"]
+    path.unlink()
+    with pytest.raises(redis.ResponseError) as e:
+        c.execute_command("ACL", "LOAD")
+    assert str(e.value) == "Error loading ACLs, opening file '%s': No such file or directory" % p
+    assert c.execute_command("CONFIG", "GET", "aclfile") == [b"aclfile", p.encode()]
+    c.close()

@@ -145,35 +145,46 @@ class Acl:
 
     # --- files ------------------------------------------------------------------------
     def parse_file(self, text: str, path: str) -> dict[bytes, model.User]:
+        """ACLLoadFromFile's parsing: every line ``user <name> <rules...>``;
+        raises with all the errors found (and nothing changes)."""
         users: dict[bytes, model.User] = {}
+        seen: set[bytes] = set()
         errors = ""
-        for n, line in enumerate(text.split("\n"), 1):
-            line = line.strip()
+        for n, raw in enumerate(text.split("\n"), 1):
+            line = raw.strip(" \t\r\n")
             if not line or line.startswith("#"):
                 continue
-            words = line.encode("latin-1").split()
+            words = [w for w in line.encode("latin-1").split(b" ") if w]
             if words[0] != b"user" or len(words) < 2:
-                errors += "%s:%d should start with user keyword. " % (path, n)
+                errors += "%s:%d should start with user keyword followed by the username. " % (path, n)
                 continue
             name = words[1]
-            if name in users:
-                errors += "%s:%d: Duplicate user '%s' found. " % (path, n, name.decode("latin-1"))
+            if name in seen:
+                errors += "WARNING: Duplicate user '%s' found on line %d. " % (name.decode("latin-1"), n)
                 continue
+            seen.add(name)
             try:
                 ops = model.merge_selector_args(words[2:])
             except CommandError:
-                errors += "%s:%d: Unmatched parenthesis in selector definition. " % (path, n)
+                errors += "%s:%d: Unmatched parenthesis in selector definition." % (path, n)
                 continue
             u = model.new_user(name, self)
-            try:
-                for op in ops:
-                    u.apply(op)
-            except model.RuleError as e:
-                errors += "%s:%d: %s. " % (path, n, e)
-                continue
-            users[name] = u
+            syntax_error = False
+            for op in ops:
+                try:
+                    u.apply(op.strip(b"\t\r\n"))
+                except model.RuleError as e:
+                    if str(e) == model.E_ENOENT:
+                        errors += "%s:%d: Error in applying operation '%s': %s. " % (
+                            path, n, op.decode("latin-1"), e)
+                    elif not syntax_error:
+                        errors += "%s:%d: %s. " % (path, n, e)
+                        syntax_error = True
+            if not errors:
+                users[name] = u
         if errors:
-            raise CommandError("ERR " + errors.rstrip())
+            raise CommandError("ERR " + errors + "WARNING: ACL errors detected, no change to the "
+                               "previously active ACL rules was performed")
         return users
 
     def load(self) -> None:
@@ -265,6 +276,11 @@ def exec_check(c: Any, cmd: Any, argv: list[bytes]) -> CommandError | None:
 
 def setup(server: Any) -> None:
     a = Acl(server)
+    if server.config["aclfile"]:
+        try:
+            a.load()
+        except CommandError as e:  # as Redis: no start with a broken ACL file
+            raise SystemExit("Aborting Redis startup because of ACL errors: %s" % e.message[4:]) from None
     server.hooks["acl"] = a
     server.hooks["session_init"] = a.session_init
     server.hooks["acl_check"] = acl_check_cmd
