@@ -68,7 +68,8 @@ def command_info(cmd: Command) -> list[Any]:
         Set([Status(c) for c in acl_categories(cmd)]),
         Set([t.encode() for t in cmd.tips]),
         Set(key_specs(cmd)),
-        Set([command_info(s) for s in cmd.subcommands.values()]),
+        # Redis 7.0.15 in RESP3: an empty set without subcommands, else an array.
+        [command_info(s) for s in cmd.subcommands.values()] if cmd.subcommands else Set(),
     ]
 
 

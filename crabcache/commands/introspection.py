@@ -34,7 +34,7 @@ import trio
 
 from .. import dispatch, errors
 from ..errors import CommandError
-from ..protocol.writer import OK, Raw, Status, encode
+from ..protocol.writer import OK, Map, Raw, Status, Verbatim, encode
 from ..server import state
 from . import connection as _client_container  # noqa: F401  (declares the CLIENT container)
 from .args import parse_int
@@ -412,6 +412,109 @@ def latency_reset(c: Any, argv: list[bytes]) -> Any:
         if events.pop(name, None) is not None:
             n += 1
     return n
+
+
+# LATENCY DOCTOR / GRAPH / HISTOGRAM: Redis's reply shapes over our samples.
+# DOCTOR's texts are Redis's; its advice list is a shorter one.  GRAPH draws
+# the samples as columns of 4 rows (Redis draws a finer sparkline).  HISTOGRAM
+# has no per-call distribution to read (the dispatcher keeps a count and a
+# total time per command), so each command's calls sit in the power-of-two
+# bucket of their mean time.
+
+_DOCTOR_DISABLED = (
+    b"I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. "
+    b'You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. '
+    b"If we weren't in a deep space mission I'd suggest to take a look at "
+    b"https://redis.io/topics/latency-monitor.\n"
+)
+_DOCTOR_QUIET = (
+    b"Dave, no latency spike was observed during the lifetime of this Redis instance, not in the "
+    b"slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think "
+    b"things over.\n"
+)
+
+
+@command("latency|doctor", 2, "admin noscript loading stale", group=SRV, since="2.8.13",
+         summary="Return a human readable latency analysis report.")
+def latency_doctor(c: Any, argv: list[bytes]) -> Any:
+    events = _ist(c).latency
+    if not events:
+        if c.server.config["latency-monitor-threshold"] == 0:
+            return Verbatim(_DOCTOR_DISABLED)
+        return Verbatim(_DOCTOR_QUIET)
+    out = [b"Dave, I have observed latency spikes in this Redis instance. "
+           b"You don't mind talking about it, do you Dave?\n"]
+    for i, (name, ev) in enumerate(events.items(), 1):
+        values = [ms for _, ms in ev.samples]
+        avg = sum(values) // len(values)
+        dev = sum(abs(v - avg) for v in values) // len(values)
+        span = ev.samples[-1][0] - ev.samples[0][0]
+        period = span / len(values) if len(values) > 1 else 0.0
+        out.append(b"%d. %s: %d latency spikes (average %dms, mean deviation %dms, period %.2f sec). "
+                   b"Worst all time event %dms." % (i, name, len(values), avg, dev, period, ev.max))
+    out.append(b"I have a few advices for you:")
+    out.append(b"- Check your Slow Log to understand what are the commands you are running which are too "
+               b"slow to execute. Please check https://redis.io/commands/slowlog for more information.")
+    return Verbatim(b"\n\n".join(out) + b"\n")
+
+
+@command("latency|graph", 3, "admin noscript loading stale", group=SRV, since="2.8.13",
+         summary="Return a latency graph for the event.")
+def latency_graph(c: Any, argv: list[bytes]) -> Any:
+    ev = _ist(c).latency.get(argv[2])
+    if ev is None:
+        raise CommandError("ERR No samples available for event '%s'" % argv[2].decode("latin-1"))
+    values = [ms for _, ms in ev.samples]
+    hi, lo = max(values), min(values)
+    head = b"%s - high %d ms, low %d ms (all time high %d ms)\n" % (argv[2], hi, lo, ev.max)
+    rows = 4
+    heights = [rows if hi == lo else 1 + (v - lo) * (rows - 1) // (hi - lo) for v in values]
+    lines = []
+    for r in range(rows, 0, -1):
+        line = bytearray()
+        for h in heights:
+            line += b"#" if h == r else b"|" if h > r else b"_" if r == 1 else b" "
+        lines.append(bytes(line))
+    now = int(time.time())
+    labels = [b"%d%s" % ((now - ts, b"s") if now - ts < 60 else ((now - ts) // 60, b"m")) for ts, _ in ev.samples]
+    width = max(len(x) for x in labels)
+    for k in range(width):
+        lines.append(bytes(x[k] if k < len(x) else 32 for x in labels))
+    return Verbatim(head + b"-" * 80 + b"\n" + b"\n".join(lines) + b"\n")
+
+
+def _histogram(cmd: Any) -> Map:
+    mean_ns = cmd.ns // max(cmd.calls, 1)
+    bound = 1024
+    while bound < mean_ns:
+        bound *= 2
+    return Map([b"calls", cmd.calls, b"histogram_usec", Map([bound // 1000, cmd.calls])])
+
+
+@command("latency|histogram", -2, "admin noscript loading stale", group=SRV, since="7.0.0",
+         summary="Return the cumulative distribution of latencies of a subset of commands or all.")
+def latency_histogram(c: Any, argv: list[bytes]) -> Any:
+    from .registry import COMMANDS, all_commands
+
+    if len(argv) == 2:
+        cmds = []
+        for top in all_commands():
+            cmds.append(top)
+            cmds.extend(top.subcommands.values())
+    else:
+        cmds = []
+        for name in argv[2:]:
+            top, _, sub = name.lower().partition(b"|")
+            cmd = COMMANDS.get(top)
+            if cmd is not None and sub:
+                cmd = cmd.subcommands.get(sub)
+            if cmd is not None and cmd not in cmds:
+                cmds.append(cmd)
+    out = Map()
+    for cmd in cmds:
+        if cmd.calls:
+            out += [cmd.name.encode(), _histogram(cmd)]
+    return out
 
 
 LATENCY_HELP = [
