@@ -87,13 +87,46 @@ _FLAG_ORDER.remove("sentinel")
 _FLAG_ORDER.remove("only_sentinel")
 
 
+def _doc_value(key: str, v: Any) -> Any:
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str):
+        return v.encode()
+    if key in ("doc_flags", "flags"):
+        return Set([Status(f) for f in v])
+    if key == "history":
+        return Set([[ver.encode(), text.encode()] for ver, text in v])
+    if key == "arguments":
+        return [Map([x for k, val in arg.items() for x in (k.encode(), _doc_value(k, val))]) for arg in v]
+    if key == "subcommands":
+        return Map([x for name, d in v.items() for x in (name.encode(), _doc_value("", d))])
+    return Map([x for k, val in v.items() for x in (k.encode(), _doc_value(k, val))])
+
+
+def _redis_docs(cmd: Command) -> dict[str, Any] | None:
+    from .docs_data import DOCS  # large: loaded on the first COMMAND DOCS only
+
+    if cmd.parent is None:
+        return DOCS.get(cmd.name)
+    parent = DOCS.get(cmd.parent.name)
+    return parent.get("subcommands", {}).get(cmd.name) if parent else None
+
+
 def command_docs(cmd: Command) -> Map:
-    doc = Map([
-        b"summary", (cmd.summary or cmd.name.replace("|", " ").upper()).encode(),
-        b"since", cmd.since.encode(),
-        b"group", cmd.group.encode(),
-        b"complexity", (cmd.complexity or ("Depends on subcommand." if cmd.subcommands else "O(1)")).encode(),
-    ])
+    """Redis 7.0.15's docs for the command (docs_data.py), else what the declaration says."""
+    d = _redis_docs(cmd)
+    if d is not None:
+        if not cmd.subcommands:
+            return _doc_value("", d)
+        # Subcommands from our table (in Redis's words where it has them).
+        doc = _doc_value("", {k: v for k, v in d.items() if k != "subcommands"})
+    else:
+        doc = Map([
+            b"summary", (cmd.summary or cmd.name.replace("|", " ").upper()).encode(),
+            b"since", cmd.since.encode(),
+            b"group", cmd.group.encode(),
+            b"complexity", (cmd.complexity or ("Depends on subcommand." if cmd.subcommands else "O(1)")).encode(),
+        ])
     if cmd.subcommands:
         sub = Map()
         for s in cmd.subcommands.values():
