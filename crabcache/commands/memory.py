@@ -51,12 +51,9 @@ def memory_usage(c: Any, argv: list[bytes]) -> Any:
     return object_size(argv[2], v, samples)
 
 
-_STARTUP: dict[int, int] = {}  # id(server) -> used memory when MEMORY first looked
-
-
 def _stats(s: Any) -> dict[bytes, Any]:
     used = used_memory(s)
-    startup = _STARTUP.setdefault(id(s), min(used, getattr(s, "startup_memory", used)))
+    startup = min(used, getattr(s, "startup_memory", used))
     peak = max(used, getattr(s, "peak_memory", 0))
     s.peak_memory = peak
     rss = _rss()
@@ -141,7 +138,7 @@ def memory_doctor(c: Any, argv: list[bytes]) -> Any:
     # Redis's detector needs 5 MB of data; below that (over what start-up took) it says so.
     s = c.server
     used = used_memory(s)
-    startup = _STARTUP.setdefault(id(s), used)
+    startup = min(used, getattr(s, "startup_memory", used))
     if used - startup < 5 * 1024 * 1024:
         return Verbatim(_DOCTOR_EMPTY)
     return Verbatim(_DOCTOR_OK)

@@ -465,6 +465,7 @@ def setup(server: "Server") -> None:
     ev = Evictor(server)
     server.eviction = ev  # type: ignore[attr-defined]
     server.oom_state = False  # type: ignore[attr-defined]
+    server.startup_memory = ev.meter.base  # type: ignore[attr-defined]  (MEMORY STATS, DOCTOR)
     server.config.listeners.append(
         lambda name, old: ev.update() if name in ("maxmemory", "maxmemory-policy") else None)
     server.hooks.setdefault("cron", []).append(ev.cron)
