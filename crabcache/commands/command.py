@@ -13,7 +13,7 @@ from typing import Any
 from .. import errors
 from ..errors import CommandError
 from ..glob import compile_glob
-from ..protocol.writer import NULL_ARRAY, Map, Set, Status
+from ..protocol.writer import Map, Set, Status
 from . import keyspecs
 from .registry import COMMANDS, Command, all_commands, command, container
 
@@ -163,7 +163,7 @@ def command_info_(c: Any, argv: list[bytes]) -> Any:
     out = []
     for name in argv[2:]:
         cmd = _find(name)
-        out.append(command_info(cmd) if cmd is not None else NULL_ARRAY)
+        out.append(command_info(cmd) if cmd is not None else None)  # $-1, as Redis
     return out
 
 
