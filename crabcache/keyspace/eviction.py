@@ -15,10 +15,11 @@ Rules of this module:
     pymalloc pool (about 8 ns a pool, so ~20 us for 40 MB of small objects),
     so its result is cached and refreshed every ``interval`` guarded commands
     (chosen from its measured cost, so the refresh costs ~0.2 us a command
-    on average), whenever the estimate gets near the limit, and after
-    evicting.  Between refreshes the estimate adds, for every command that
-    may grow memory, its argument bytes plus a per-argument overhead: it
-    over- rather than under-estimates, so the limit is never missed.
+    on average).  Between refreshes the figure moves by estimates in the
+    same terms: every command that may grow memory adds its arguments (a
+    block each, plus their bytes when big), every evicted key subtracts its
+    key and value.  Refusing a command (noeviction, nothing left to evict)
+    always re-measures first.
 
   Where mallinfo2 is unavailable (not glibc) only the pymalloc part counts.
 * **The guard** (``Evictor.guard``) is ``server.oom_guard`` while maxmemory
@@ -34,8 +35,8 @@ Rules of this module:
   slot from a random slot, and deletes the best through ``Database.delete``
   (WATCH, client-side caching and blocked stream readers learn of it as of
   any deletion), then emits "evicted" (class e) and counts evicted_keys.
-  Freed bytes are estimated per key (``object_size``, also MEMORY USAGE) and
-  the meter re-read once the estimate says enough was freed.
+  Freed bytes are estimated per key (``Meter.freed``; containers through
+  ``object_size``, which MEMORY USAGE also reports).
 * A time budget per call (``maxmemory-eviction-tenacity``, Redis's formula
   scaled for Python) bounds the work; a call that runs out of time lets the
   command through and the cron carries on, as Redis's timer proc does.
@@ -54,7 +55,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .. import errors
 from ..errors import CommandError
 from ..server import state
-from .db import idle_seconds, lfu_decayed
+from .db import LRU_CLOCK_MAX, lfu_decayed
 from .slots import NSLOTS, key_slot
 
 if TYPE_CHECKING:
@@ -62,9 +63,10 @@ if TYPE_CHECKING:
     from .db import Database
 
 EVPOOL_SIZE = 16
+TTL_MAX = (1 << 64) - 1  # volatile-ttl scores ULLONG_MAX - expire time: the nearest is the best
 EXECABORT_OOM = "EXECABORT Transaction discarded because of: " + errors.OOM
 BLOCK_BYTES = 64  # a typical pymalloc block (size class 33..64) with its pool's share
-ARG_OVERHEAD = 96  # what a stored argument costs beyond its bytes (object header, dict entry)
+SMALL_ARGS = 400  # below this many argument bytes a command's objects are all pymalloc blocks
 
 # --- the measure ---------------------------------------------------------------------
 
@@ -112,6 +114,7 @@ class Meter:
         self.pending = 0  # growth estimated since then
         self.countdown = 0  # guarded commands until the next refresh
         self.interval = 16
+        self.cost = 0  # ns a pymalloc walk takes (smoothed)
         self.refresh()
 
     def refresh(self) -> int:
@@ -120,8 +123,10 @@ class Meter:
         ns = perf_counter_ns() - t0
         self.base = used
         self.pending = 0
-        # Amortise the pool walk to about 0.2 us a command, 16..4096 commands apart.
-        self.interval = self.countdown = max(16, min(4096, ns // 200))
+        # Amortise the pool walk to about 0.2 us a command, 16..4096 commands
+        # apart; the cost is smoothed so one slow walk (a busy CPU) counts little.
+        self.cost = ns if not self.cost else (3 * self.cost + ns) // 4
+        self.interval = self.countdown = max(16, min(4096, self.cost // 200))
         return used
 
     def exact(self) -> int:
@@ -131,6 +136,23 @@ class Meter:
     def estimate(self) -> int:
         """Used memory as of the last refresh plus the growth estimated since."""
         return self.base + self.pending
+
+    def grows(self, argv: list[bytes]) -> None:
+        """A command that may grow memory is about to run: its arguments will
+        mostly stay (values, members, fields) -- count them as the meter would."""
+        n = sum(map(len, argv))
+        # Two blocks an argument: its object plus its share of what holds it
+        # (dict entries, access data); under while a sparse keyspace still
+        # creates slot dicts, and the refresh catches up.
+        self.pending += 2 * BLOCK_BYTES * len(argv) + (n if n > SMALL_ARGS else 0)
+
+    def freed(self, key: bytes, value: Any) -> int:
+        """What deleting ``key`` gives back, in the meter's terms."""
+        t = type(value)
+        if t is bytes or t is bytearray:
+            n = len(value)
+            return BLOCK_BYTES * 2 + (n + 33 if n > 480 else 0)
+        return object_size(key, value, 5)
 
 
 def used_memory(server: "Server") -> int:
@@ -208,9 +230,9 @@ def _time_limit_ns(tenacity: int) -> int:
     return us * 20 * 1000
 
 
-def _sample(dicts: list[Any], count: int) -> list[bytes]:
-    """dictGetSomeKeys: up to ``count`` keys, from a random slot onwards."""
-    out: list[bytes] = []
+def _sample(dicts: list[Any], count: int) -> list[tuple[int, bytes]]:
+    """dictGetSomeKeys: up to ``count`` (slot, key) pairs, from a random slot onwards."""
+    out: list[tuple[int, bytes]] = []
     slot = random.getrandbits(14)
     for _ in range(NSLOTS):
         d = dicts[slot]
@@ -218,10 +240,10 @@ def _sample(dicts: list[Any], count: int) -> list[bytes]:
             need = count - len(out)
             n = len(d)
             if n <= need:
-                out.extend(d)
+                out.extend([(slot, k) for k in d])
             else:
-                start = random.randrange(min(n, 4096) - need + 1) if n > need else 0
-                out.extend(islice(d, start, start + need))
+                start = random.randrange(min(n, 4096) - need + 1)
+                out.extend([(slot, k) for k in islice(d, start, start + need)])
             if len(out) >= count:
                 break
         slot = (slot + 1) & (NSLOTS - 1)
@@ -253,16 +275,18 @@ class Evictor:
     def __init__(self, server: "Server") -> None:
         self.server = server
         self.meter = Meter()
-        self.pool: list[tuple[int, int, bytes]] = []  # (idle, db index, key), ascending idle
+        self.pool: dict[tuple[int, bytes], int] = {}  # (db index, key) -> idle score, best 16
         self.next_db = 0  # round robin of the random policies
         self.running = False  # the last call ran out of time: the cron carries on
         self.maxmem = 0
+        self.policy = "noeviction"
         self.oom = False  # the last check found used memory over the limit
 
     # --- configuration ---
     def update(self, *_: Any) -> None:
         server = self.server
         self.maxmem = server.config["maxmemory"]
+        self.policy = server.config["maxmemory-policy"]
         self.oom = server.oom_state = False
         self.meter.refresh()
         if self.maxmem:
@@ -279,15 +303,21 @@ class Evictor:
         if cmd.denyoom:
             # Its arguments are in memory already (Redis counts the query buffer
             # too) and will mostly stay: count them before checking.
-            meter.pending += sum(map(len, argv)) + ARG_OVERHEAD * len(argv)
-        if meter.countdown > 0:
-            if not self.oom:
-                if meter.base + meter.pending <= self.maxmem:
-                    return None  # the common case: under the limit by the (generous) estimate
-            elif not cmd.denyoom and c.multi is None and cmd.name not in _SCRIPTED:
-                return None  # a read while OOM: runs; the state stands until a write re-measures
+            meter.grows(argv)
         maxmem = self.maxmem
-        used = meter.exact()
+        if meter.countdown > 0:
+            if self.oom:
+                if not cmd.denyoom and c.multi is None and cmd.name not in _SCRIPTED:
+                    return None  # a read while OOM: runs; the state stands until a write re-measures
+                used = meter.exact()
+            else:
+                used = meter.base + meter.pending
+                if used <= maxmem:
+                    return None  # the common case: under the limit by the estimate
+                if self.policy == "noeviction":
+                    used = meter.exact()  # about to refuse: be sure
+        else:
+            used = meter.exact()
         oom = self.oom = self.server.oom_state = used > maxmem and not self.perform_evictions(used, maxmem)
         if oom and self._denies(c, cmd, argv):
             if cmd.name == "exec":
@@ -310,34 +340,37 @@ class Evictor:
         return _script_denyoom(c, cmd, argv)
 
     def perform_evictions(self, used: int, maxmem: int) -> bool:
-        """Evict until under ``maxmem``; False if that failed (EVICT_FAIL)."""
-        server = self.server
-        policy = server.config["maxmemory-policy"]
+        """Evict until under ``maxmem``; False if that failed (EVICT_FAIL).
+
+        Freed memory is counted with the meter's per-key estimate, and the
+        meter's figure lowered by it: re-measuring after every key would cost
+        a pool walk each.  The meter's periodic refresh corrects any error.
+        """
+        policy = self.policy
         if policy == "noeviction":
             return False
-        deadline = perf_counter_ns() + _time_limit_ns(server.config["maxmemory-eviction-tenacity"])
+        meter = self.meter
+        deadline = perf_counter_ns() + _time_limit_ns(self.server.config["maxmemory-eviction-tenacity"])
         tofree = used - maxmem
         freed = 0
         evicted = 0
-        while True:
+        while freed < tofree:
             found = self._evict_one(policy)
             if found is None:
-                # Nothing left to evict: the estimate or the meter may say otherwise.
-                return self.meter.exact() <= maxmem
+                # Nothing left to evict: only a real measure may refuse commands.
+                meter.exact()
+                meter.countdown = 0  # and the next command measures again
+                return meter.base <= maxmem
             freed += found
             evicted += 1
-            if freed >= tofree:
-                used = self.meter.exact()
-                if used <= maxmem:
-                    self.running = False
-                    return True
-                # The estimates fell short: aim at twice the rest, so that a
-                # big heap (a slow re-measure) isn't re-measured per key.
-                tofree = 2 * (used - maxmem)
-                freed = 0
             if evicted % 16 == 0 and perf_counter_ns() > deadline:
                 self.running = True  # EVICT_RUNNING: let the command run, go on in the cron
-                return True
+                break
+        else:
+            self.running = False
+        meter.base = used - freed
+        meter.pending = 0
+        return True
 
     def _evict_one(self, policy: str) -> int | None:
         """Delete the best candidate; its estimated size, or None if there is none."""
@@ -356,53 +389,51 @@ class Evictor:
             return None
         pool = self.pool
         for _ in range(64):
-            if not any(db.nttl if volatile else db.size for db in dbs):
+            live = [db for db in dbs if (db.nttl if volatile else db.size)]
+            if not live:
                 return None
-            for db in dbs:
-                if volatile and db.nttl or not volatile and db.size:
-                    self._populate(db, policy, volatile)
+            for db in live:
+                self._populate(db, policy, volatile)
             while pool:
-                _, i, key = pool.pop()
+                best = max(pool, key=pool.__getitem__)  # the most idle (Redis: the pool's tail)
+                del pool[best]
+                i, key = best
                 db = dbs[i]
-                if volatile:
-                    t = db.ttls[key_slot(key)]
-                    if not t or key not in t:
-                        continue
-                else:
-                    d = db.slots[key_slot(key)]
-                    if not d or key not in d:
-                        continue
+                d = (db.ttls if volatile else db.slots)[key_slot(key)]
+                if not d or key not in d:
+                    continue  # gone since it was sampled
                 return self._delete(db, key)
         return None
 
     def _populate(self, db: "Database", policy: str, volatile: bool) -> None:
-        # evictionPoolPopulate
+        # evictionPoolPopulate: score the sampled keys, keep the EVPOOL_SIZE best.
         server = self.server
-        keys = _sample(db.ttls if volatile else db.slots, server.config["maxmemory-samples"])
+        pairs = _sample(db.ttls if volatile else db.slots, server.config["maxmemory-samples"])
         pool = self.pool
-        lfu = policy.endswith("lfu")
-        ttl = policy == "volatile-ttl"
-        for key in keys:
-            slot = key_slot(key)
-            if ttl:
-                idle = (1 << 64) - 1 - db.ttls[slot][key]  # type: ignore[index]
+        i = db.index
+        if policy == "volatile-ttl":
+            ttls = db.ttls
+            for slot, key in pairs:
+                pool[(i, key)] = TTL_MAX - ttls[slot][key]  # type: ignore[index]
+        else:
+            atime = db.atime
+            if policy.endswith("lfu"):
+                for slot, key in pairs:
+                    pool[(i, key)] = 255 - lfu_decayed(atime[slot][key], server)  # type: ignore[index]
             else:
-                field = db.atime[slot][key]  # type: ignore[index]
-                idle = 255 - lfu_decayed(field, server) if lfu else idle_seconds(field, server)
-            if len(pool) >= EVPOOL_SIZE and idle <= pool[0][0]:
-                continue  # no better than the worst candidate kept
-            entry = (idle, db.index, key)
-            if any(e[1] == db.index and e[2] == key for e in pool):
-                continue
-            pool.append(entry)
-            pool.sort(key=_idle_of)
-            if len(pool) > EVPOOL_SIZE:
-                del pool[0]
+                clock = server.lru_clock
+                for slot, key in pairs:
+                    f = atime[slot][key]  # type: ignore[index]
+                    # estimateObjectIdleTime (seconds; Redis's ms are seconds x 1000)
+                    pool[(i, key)] = clock - f if clock >= f else clock + LRU_CLOCK_MAX - f
+        if len(pool) > EVPOOL_SIZE:
+            for k in sorted(pool, key=pool.__getitem__)[:len(pool) - EVPOOL_SIZE]:
+                del pool[k]
 
     def _delete(self, db: "Database", key: bytes) -> int:
         slot = key_slot(key)
         value = db.slots[slot][key]  # type: ignore[index]
-        size = object_size(key, value, 5)
+        size = self.meter.freed(key, value)
         server = self.server
         if db.delete(key):  # an expired key is reclaimed as expired, not evicted
             server.stats.evicted_keys += 1
@@ -424,10 +455,6 @@ class Evictor:
 
 
 _SCRIPTED = frozenset(("eval", "evalsha", "fcall", "exec"))
-
-
-def _idle_of(e: tuple[int, int, bytes]) -> int:
-    return e[0]
 
 
 def _script_denyoom(c: Any, cmd: Any, argv: list[bytes]) -> bool:
