@@ -260,7 +260,7 @@ PARAMS: list[Param] = [
     Param("maxmemory", Memory(), 0),
     Param("maxmemory-policy", Enum(_MAXMEMORY_POLICIES), "noeviction"),
     Param("maxmemory-samples", Int(1, 64), 5),
-    Param("maxmemory-eviction-tenacity", Int(0, 100), 10, inert=True),
+    Param("maxmemory-eviction-tenacity", Int(0, 100), 10),
     Param("maxmemory-clients", Memory(), 0, inert=True),
     Param("lfu-log-factor", Int(0), 10),
     Param("lfu-decay-time", Int(0), 1),
