@@ -283,21 +283,27 @@ class Evictor:
         self.oom = False  # the last check found used memory over the limit
 
     # --- configuration ---
-    def update(self, *_: Any) -> None:
+    def update(self, name: str = "maxmemory") -> None:
+        """(Re)read maxmemory and the policy; set or clear the guard."""
         server = self.server
+        self.pool.clear()  # candidates' scores mean something else under another policy
         self.maxmem = server.config["maxmemory"]
         self.policy = server.config["maxmemory-policy"]
         self.oom = server.oom_state = False
-        self.meter.refresh()
+        used = self.meter.refresh()
         if self.maxmem:
             server.oom_guard = self.guard
+            if used > self.maxmem and name == "maxmemory":
+                # updateMaxmemory: a limit set below the current usage evicts at once.
+                self.oom = server.oom_state = not self.perform_evictions(used, self.maxmem)
         else:
             server.oom_guard = None
             self.running = False
-        self.pool.clear()  # candidates' scores mean something else under another policy
 
     # --- processCommand's OOM step ---
     def guard(self, c: Any, cmd: Any, argv: list[bytes]) -> CommandError | None:
+        if self.server.busy is not None:
+            return None  # inside a yielding busy script: no evictions (isInsideYieldingLongCommand)
         meter = self.meter
         meter.countdown -= 1
         if cmd.denyoom:
@@ -494,7 +500,7 @@ def setup(server: "Server") -> None:
     server.oom_state = False  # type: ignore[attr-defined]
     server.startup_memory = ev.meter.base  # type: ignore[attr-defined]  (MEMORY STATS, DOCTOR)
     server.config.listeners.append(
-        lambda name, old: ev.update() if name in ("maxmemory", "maxmemory-policy") else None)
+        lambda name, old: ev.update(name) if name in ("maxmemory", "maxmemory-policy") else None)
     server.hooks.setdefault("cron", []).append(ev.cron)
     ev.update()
 

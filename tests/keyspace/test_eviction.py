@@ -306,3 +306,24 @@ def test_real_meter_oom_state_clears_after_a_delete():
     assert run(c, "exists", "big") == 1
     assert run(c, "del", "big") == 1
     assert ok(run(c, "set", "small", "v"))  # the next write re-measures: room again
+
+
+def test_config_set_below_usage_evicts_at_once():
+    server, clock, c = make("allkeys-random")
+    fill(c, 10)
+    assert ok(run(c, "config", "set", "maxmemory", "55"))
+    assert server.stats.evicted_keys == 5 and c.db.size == 5
+
+
+def test_no_eviction_while_a_script_is_busy():
+    server, clock, c = make("allkeys-lru")
+    fill(c, 10)
+    limit(server, 200)
+    fill(c, 10, prefix="x")  # 220 bytes: over
+    before = server.stats.evicted_keys
+    server.busy = object()  # a script past busy-reply-threshold (the dispatcher answers -BUSY)
+    assert server.eviction.guard(c, crabcache.commands.registry.COMMANDS[b"set"], [b"set", b"y", b"z"]) is None
+    assert server.stats.evicted_keys == before
+    server.busy = None
+    assert server.eviction.guard(c, crabcache.commands.registry.COMMANDS[b"set"], [b"set", b"y", b"z"]) is None
+    assert server.stats.evicted_keys > before
