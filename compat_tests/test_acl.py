@@ -502,3 +502,14 @@ def test_aclfile_load_and_save(aclfile_server):
     assert str(e.value) == "Error loading ACLs, opening file '%s': No such file or directory" % p
     assert c.execute_command("CONFIG", "GET", "aclfile") == [b"aclfile", p.encode()]
     c.close()
+
+
+def test_client_kill_user(admin, server):
+    with pytest.raises(redis.ResponseError, match="^No such user 'nobody'$"):
+        admin.execute_command("CLIENT", "KILL", "USER", "nobody")
+    admin.execute_command("ACL", "SETUSER", "bob", "on", ">pw", "+@all", "~*")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+        s.sendall(b"AUTH bob pw\r\n")
+        assert s.recv(100) == b"+OK\r\n"
+        assert admin.execute_command("CLIENT", "KILL", "USER", "bob") == 1
+        assert s.recv(100) == b""

@@ -301,7 +301,11 @@ def client_kill(c: Any, argv: list[bytes]) -> Any:
             if t not in (b"normal", b"slave", b"master", b"pubsub"):
                 raise CommandError("ERR Unknown client type '%s'" % val.decode("latin-1"))
             filters.append((opt, t))
-        elif opt in (b"addr", b"laddr", b"user"):
+        elif opt == b"user":
+            if val not in c.server.hooks["acl"].users:
+                raise CommandError("ERR No such user '%s'" % val.decode("latin-1"))
+            filters.append((opt, val))
+        elif opt in (b"addr", b"laddr"):
             filters.append((opt, val))
         elif opt == b"skipme":
             v = val.lower()
