@@ -513,3 +513,39 @@ def test_client_kill_user(admin, server):
         assert s.recv(100) == b"+OK\r\n"
         assert admin.execute_command("CLIENT", "KILL", "USER", "bob") == 1
         assert s.recv(100) == b""
+
+
+def test_describe_matches_redis_on_random_rules(pair):
+    """Random rule lists: the same categories in the same order, the same single
+    commands (as a set: Redis lists them in its hash order)."""
+    import random
+
+    a, b = pair
+    cats = ("keyspace read write set sortedset list hash string bitmap hyperloglog geo stream pubsub "
+            "admin fast slow blocking dangerous connection transaction scripting").split()
+    cmds = ["get", "set", "hset", "client", "client|id", "client|kill", "config|get", "acl", "acl|whoami",
+            "sort", "eval", "publish", "lpush", "info", "keys", "flushall", "ping", "xadd",
+            "object|encoding", "debug", "memory|usage", "script|load", "function", "pfadd", "geoadd"]
+    rnd = random.Random(2024)
+
+    def norm(ln: bytes) -> tuple[list[bytes], list[bytes]]:
+        w = ln.split()
+        head = [x for x in w if x.startswith((b"+@", b"-@")) or not x.startswith((b"+", b"-"))]
+        return head, sorted(x for x in w if x not in head)
+
+    try:
+        for _ in range(80):
+            rules = [rnd.choice(["+@all", "-@all"])]
+            for _ in range(rnd.randint(1, 5)):
+                if rnd.random() < 0.5:
+                    rules.append(rnd.choice("+-") + "@" + rnd.choice(cats))
+                else:
+                    rules.append(rnd.choice("+-") + rnd.choice(cmds))
+            lines = []
+            for c in (a, b):
+                c.execute_command("ACL", "SETUSER", "bob", "reset", *rules)
+                lines.append(line(c, b"bob"))
+            assert norm(lines[0]) == norm(lines[1]), rules
+    finally:
+        for c in (a, b):
+            c.execute_command("ACL", "DELUSER", "bob")

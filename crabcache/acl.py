@@ -16,8 +16,9 @@ Rules of the model:
   INSERT/DELETE/UPDATE need write.  Channel patterns given to PSUBSCRIBE must
   equal an allowed pattern literally.
 * Descriptions (ACL LIST / GETUSER) follow ACLDescribeSelectorCommandRules:
-  start from ``+@all`` or ``-@all``, then greedily the category that moves
-  most commands the right way net of the wrong way, then fix single commands.  Redis
+  start from ``+@all`` or ``-@all``, then repeatedly the best-fitting
+  category (agreeing more than differing, differing least), then fix single
+  commands.  Redis
   walks its command dict in hash order (random per process); we walk the
   registry's order.
 
@@ -306,7 +307,7 @@ class Selector:
     # -- describing ------------------------------------------------------------------
     def describe_commands(self) -> str:
         """ACLDescribeSelectorCommandRules, without the trailing space."""
-        tops, _, cats = universe()
+        tops, every, cats = universe()
         fake = Selector()
         if self.future:
             rules = ["+@all"]
@@ -315,28 +316,34 @@ class Selector:
             rules = ["-@all"]
             fake.set_all(False)
         additive = not self.future
-        # Greedy best fit (as Redis 7.0): repeatedly apply the category that
-        # brings the most commands to the user's state net of those it gets
-        # wrong, while one helps at all.
-        used: set[str] = set()
+        # Best fit, as Redis 7.0: on a scratch copy of the user's bits, pick
+        # the category that agrees with them more than it differs, differing
+        # least (ties: agreeing most); emit it, apply its inverse to the copy
+        # (those commands are accounted for) and repeat.
+        temp = Selector()
+        temp.allowed = set(self.allowed)
+        applied: set[str] = set()
         while True:
-            best, best_net = None, 0
+            best, min_diff, max_same = None, None, 0
             for cat in CATEGORIES:
-                if cat in used:
+                if cat in applied:
                     continue
-                gain = loss = 0
-                for c in tops:
-                    if cat in cats[c.name] and (c in fake.allowed) != additive:
-                        if (c in self.allowed) == additive:
-                            gain += 1
+                on = off = 0
+                for c in every:  # subcommands count too
+                    if cat in cats[c.name]:
+                        if c in temp.allowed:
+                            on += 1
                         else:
-                            loss += 1
-                if gain - loss > best_net:
-                    best, best_net = cat, gain - loss
+                            off += 1
+                diff, same = (off, on) if additive else (on, off)
+                if same > diff and (min_diff is None or diff < min_diff
+                                    or (diff == min_diff and same > max_same)):
+                    best, min_diff, max_same = cat, diff, same
             if best is None:
                 break
-            used.add(best)
+            applied.add(best)
             fake.set_category(best, additive)
+            temp.set_category(best, not additive)
             rules.append(("+@" if additive else "-@") + best)
         self._describe_singles(tops, fake, rules)
         return " ".join(rules)
