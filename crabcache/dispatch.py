@@ -86,8 +86,9 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
 
     The fast lane: while the session is ``plain`` (authenticated, not in
     MULTI, not subscribed in RESP2, no tracking, no busy script, no CLIENT
-    PAUSE or MONITOR, CLIENT REPLY on, no ACL restriction, no maxmemory: see
-    ``Session.refresh``) every check after arity would pass, so a data
+    PAUSE or MONITOR, CLIENT REPLY on, no ACL restriction: see
+    ``Session.refresh``) every check after arity but maxmemory's would pass
+    (that one, when set, runs inline: ``server.oom_guard``), so a data
     command (``Command.lane_lo/lane_hi``) found under its name as sent (the
     table holds lower- and upper-case names) is run right here -- ``call``
     inlined, minus the tracking hook that ``plain`` rules out -- and its reply
@@ -105,6 +106,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
     clock = perf_counter_ns
     plain = c.plain
     slow_ns = server.slow_ns
+    guard = server.oom_guard
     n = len(cmds)
     mark = clock()
     while i < n:
@@ -112,25 +114,30 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
         cmd = get(argv[0])
         if plain and cmd is not None and cmd.lane_lo <= len(argv) <= cmd.lane_hi:
             c.last_cmd = cmd  # CLIENT LIST cmd=, set at lookup as Redis does
-            try:
-                r = cmd.handler(c, argv)  # type: ignore[misc]
-            except CommandError as e:
-                r = e
-                cmd.failed_calls += 1
-                count_error(c, e)
-            except Exception as e:  # noqa: BLE001  (as in call)
-                r = internal_error(c, cmd, e)
-            t = clock()
-            ns = t - mark
-            mark = t
-            cmd.calls += 1
-            cmd.ns += ns
-            if ns >= slow_ns:
-                r = server.hooks["after_call"](c, cmd, argv, ns // 1000, r)
+            e = guard(c, cmd, argv) if guard is not None else None  # maxmemory: evict, maybe OOM
+            if e is not None:
+                r = reject(c, cmd, e)
+            else:
+                try:
+                    r = cmd.handler(c, argv)  # type: ignore[misc]
+                except CommandError as e:
+                    r = e
+                    cmd.failed_calls += 1
+                    count_error(c, e)
+                except Exception as e:  # noqa: BLE001  (as in call)
+                    r = internal_error(c, cmd, e)
+                t = clock()
+                ns = t - mark
+                mark = t
+                cmd.calls += 1
+                cmd.ns += ns
+                if ns >= slow_ns:
+                    r = server.hooks["after_call"](c, cmd, argv, ns // 1000, r)
         else:
             r = execute(c, argv)
             plain = c.plain
             slow_ns = server.slow_ns
+            guard = server.oom_guard
             mark = clock()
         t = type(r)
         if plain:
