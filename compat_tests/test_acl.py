@@ -549,3 +549,39 @@ def test_describe_matches_redis_on_random_rules(pair):
     finally:
         for c in (a, b):
             c.execute_command("ACL", "DELUSER", "bob")
+
+
+def test_dryrun_matches_redis_on_random_users(pair):
+    """Random key/channel/command rules against commands with tricky key specs."""
+    import random
+
+    a, b = pair
+    rnd = random.Random(99)
+    keypats = ["~a*", "%R~a*", "%W~a*", "%R~b?", "%W~b*", "~c", "%RW~d*"]
+    chans = ["&ch*", "&x", "&p?"]
+    cmdrules = ["+@all", "-@all +@read", "-@all +@write", "+@all -@dangerous", "+@all -get",
+                "-@all +select|0 +get"]
+    calls = [
+        "get a1", "get b1", "set a1 v", "set a1 v get", "incr a1", "lpush b1 x", "copy a1 b1",
+        "copy b1 a1", "rename a1 b1", "mget a1 b1 c", "mset a1 1 d1 2", "del a1", "exists b1",
+        "sort a1 store b1", "lmove a1 b1 left right", "zunionstore d1 2 a1 b1", "bitop and d1 a1 b2",
+        "eval x 2 a1 b1", "publish ch1 m", "publish x m", "subscribe x ch2", "psubscribe ch*",
+        "psubscribe p?", "psubscribe ch", "select 0", "select 1", "getdel a1", "touch a1", "type b1",
+        "xread streams a1 b1 0 0", "georadius a1 0 0 1 m store b1", "bitfield a1 get u8 0",
+        "bitfield a1 set u8 0 1", "smove a1 b1 m", "restore a1 0 x", "lcs a1 b1", "sintercard 2 a1 b1",
+    ]
+    try:
+        for _ in range(120):
+            rules = rnd.choice(cmdrules).split() + rnd.sample(keypats, rnd.randint(0, 3))
+            rules += rnd.sample(chans, rnd.randint(0, 2))
+            if rnd.random() < 0.3:
+                rules.append("(+@all %s)" % rnd.choice(keypats))
+            call = rnd.choice(calls).split()
+            outs = []
+            for c in (a, b):
+                c.execute_command("ACL", "SETUSER", "bob", "reset", *rules)
+                outs.append(c.execute_command("ACL", "DRYRUN", "bob", *call))
+            assert outs[0] == outs[1], (rules, call)
+    finally:
+        for c in (a, b):
+            c.execute_command("ACL", "DELUSER", "bob")
