@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import struct
 import subprocess
 import tempfile
@@ -271,6 +272,73 @@ def test_save_bgsave_lastsave_and_info(disk):
     while disk.persistence()["rdb_changes_since_last_save"] and time.time() < deadline:
         time.sleep(0.05)
     assert disk.persistence()["rdb_changes_since_last_save"] == 0
+
+
+MISCONF = ("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+           "Commands that may modify the data set are disabled, because this instance is configured to "
+           "report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+           "Please check the Redis logs for details about the RDB error.")
+
+
+def test_failed_bgsave_stops_writes_with_misconf(disk):
+    # A directory where dump.rdb should go makes the child's final rename fail.
+    c = disk.c
+
+    def q(data: bytes, want: bytes) -> None:
+        assert disk.ep.raw(data, expect=len(want)) == want
+
+    c.config_set("save", "3600 1")
+    c.set("before", "1")
+    held = socket.create_connection(("127.0.0.1", disk.ep.port), timeout=5)
+    held.sendall(b"MULTI\r\nSET queued 1\r\n")  # a transaction holding a write, queued in time
+    assert _recv(held, 14) == b"+OK\r\n+QUEUED\r\n"
+    os.mkdir(disk.path())
+    try:
+        q(b"BGSAVE\r\n", b"+Background saving started\r\n")
+        assert disk.wait_bgsave()["rdb_last_bgsave_status"] == "err"
+        err = b"-" + MISCONF.encode() + b"\r\n"
+        q(b"SET k v\r\n", err)
+        q(b"PING\r\n", err)  # PING too, as Redis
+        q(b"GET before\r\n", b"$1\r\n1\r\n")  # reads still run
+        q(b"MULTI\r\nGET before\r\nEXEC\r\n", b"+OK\r\n+QUEUED\r\n*1\r\n$1\r\n1\r\n")
+        q(b"MULTI\r\nSET k v\r\nEXEC\r\n",
+          b"+OK\r\n" + err + b"-EXECABORT Transaction discarded because of previous errors.\r\n")
+        held.sendall(b"EXEC\r\nGET queued\r\n")
+        want = b"-EXECABORT Transaction discarded because of: " + MISCONF.encode() + b"\r\n$-1\r\n"
+        assert _recv(held, len(want)) == want
+        with pytest.raises(redis.ResponseError) as e:
+            c.eval("return redis.call('set', 'k', 'v')", 0)
+        assert str(e.value).startswith(MISCONF + " script: ")
+        assert c.eval("return redis.call('get', 'before')", 0) == b"1"
+        with pytest.raises(redis.ResponseError) as e:
+            c.eval("#!lua\nreturn 1", 0)  # may write: refused before it runs
+        assert str(e.value) == MISCONF
+        assert c.eval("#!lua flags=no-writes\nreturn 1", 0) == 1
+        # Without save points, or with stop-writes-on-bgsave-error no, writes go on.
+        c.config_set("save", "")
+        assert c.set("k", "v") is True
+        c.config_set("save", "3600 1")
+        q(b"SET k v\r\n", err)
+        c.config_set("stop-writes-on-bgsave-error", "no")
+        assert c.set("k", "v") is True
+        c.config_set("stop-writes-on-bgsave-error", "yes")
+    finally:
+        held.close()
+        os.rmdir(disk.path())
+    # A good save lifts it.
+    q(b"BGSAVE\r\n", b"+Background saving started\r\n")
+    assert disk.wait_bgsave()["rdb_last_bgsave_status"] == "ok"
+    q(b"SET k v\r\n", b"+OK\r\n")
+
+
+def _recv(s: socket.socket, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    return out
 
 
 def test_debug_reload_keeps_the_data(disk):

@@ -2,7 +2,7 @@
 
 Every check Redis's processCommand makes before running a command happens here,
 once, in Redis's order and with Redis's words: unknown command or subcommand,
-arity, authentication, ACL permissions, OOM, RESP2 subscribed-mode restrictions, the gate
+arity, authentication, ACL permissions, OOM, MISCONF, RESP2 subscribed-mode restrictions, the gate
 (CLIENT PAUSE, MONITOR clients; absent otherwise), then MULTI queuing.  A
 rejection inside MULTI also marks the transaction so EXEC aborts.
 
@@ -207,6 +207,17 @@ def _execute_checked(c: "Session", argv: list[bytes], cmd: "Command | None") -> 
         e = server.oom_guard(c, cmd, argv)
         if e is not None:
             return reject(c, cmd, e)
+    if server.disk_error and (cmd.write or cmd.name == "ping" or (cmd.name == "exec" and _queued_write(c))):
+        # The last BGSAVE failed: with stop-writes-on-bgsave-error and save
+        # points on, writes (and PING, as Redis) get MISCONF.
+        msg = server.hooks["misconf"]()
+        if msg is not None:
+            if cmd.name == "exec":
+                from .commands.transactions import discard_transaction
+
+                discard_transaction(c)  # rejectCommand on EXEC is execCommandAbort
+                return reject(c, cmd, CommandError("EXECABORT Transaction discarded because of: " + msg))
+            return reject(c, cmd, CommandError(msg))
     if not c.resp3 and not cmd.pubsub_ok and (c.channels or c.patterns or c.shard_channels):
         return reject(c, cmd, errors.pubsub_context(cmd.name))
     if server.busy is not None:
@@ -257,6 +268,10 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
     if c.tracking is not None:  # client-side caching: remember keys, flush own invalidations
         reply = c.server.hooks["tracking_call"](c, cmd, argv, reply)
     return reply
+
+
+def _queued_write(c: "Session") -> bool:
+    return c.multi is not None and any(q.write for q, _ in c.multi)
 
 
 def internal_error(c: "Session", cmd: Command, e: BaseException) -> CommandError:

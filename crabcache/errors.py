@@ -69,6 +69,12 @@ TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
 STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 NOPROTO = "NOPROTO unsupported protocol version"
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
+MISCONF = (
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+    "Commands that may modify the data set are disabled, because this instance is configured to report "
+    "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
+    "the Redis logs for details about the RDB error."
+)
 PUBSUB_CONTEXT_PREFIX = "ERR Can't execute '"
 NEGATIVE_COUNT = "ERR value is out of range, must be positive"
 

@@ -33,6 +33,7 @@ import signal
 import time
 from typing import Any
 
+from .. import errors
 from ..log import Log
 from ..server.state import SETUP, Server
 from . import rdb
@@ -143,6 +144,20 @@ def _unlink(path: str) -> None:
         pass
 
 
+def _status(server: Server, ok: bool) -> None:
+    # lastbgsave_status.  The dispatcher tests server.disk_error (cheap,
+    # usually False) and only then asks misconf() whether writes must stop.
+    state(server).last_bgsave_ok = ok
+    server.disk_error = not ok
+
+
+def misconf(server: Server) -> str | None:
+    """writeCommandsDeniedByDiskError: the MISCONF text while writes must stop."""
+    if server.disk_error and server.config["stop-writes-on-bgsave-error"] and server.config["save"]:
+        return errors.MISCONF
+    return None
+
+
 def save(server: Server) -> bool:
     """rdbSave: a blocking save to ``dir/dbfilename``; True on success."""
     st = state(server)
@@ -157,7 +172,7 @@ def save(server: Server) -> bool:
     log(server).notice("DB saved on disk")
     server.dirty = 0
     server.lastsave = int(time.time())
-    st.last_bgsave_ok = True
+    _status(server, True)
     return True
 
 
@@ -175,7 +190,7 @@ def bgsave(server: Server) -> bool:
     try:
         pid = os.fork()
     except OSError as e:
-        st.last_bgsave_ok = False
+        _status(server, False)
         lg.warning("Can't save in background: fork: %s" % e.strerror)
         return False
     if pid == 0:  # pragma: no cover - runs in the child, which leaves through os._exit
@@ -266,17 +281,17 @@ def _child_done(server: Server, pid: int, status: int) -> None:
         lg.notice("Background saving terminated with success")
         server.dirty = max(0, server.dirty - st.dirty_before_bgsave)
         server.lastsave = int(time.time())
-        st.last_bgsave_ok = True
+        _status(server, True)
     elif os.WIFEXITED(status):
         lg.warning("Background saving error")
-        st.last_bgsave_ok = False
+        _status(server, False)
     else:
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
         lg.warning("Background saving terminated by signal %d" % sig)
         _unlink(os.path.join(os.path.dirname(rdb_path(server)) or ".", "temp-%d.rdb" % pid))
         # A child we killed on purpose (SIGUSR1) is not an error.
         if not (st.killed_on_purpose or sig == signal.SIGUSR1):
-            st.last_bgsave_ok = False
+            _status(server, False)
 
 
 def kill_child(server: Server) -> None:
@@ -364,6 +379,7 @@ def _setup(server: Server) -> None:
     server.hooks.setdefault("shutdown", []).append(lambda flag: _shutdown(server, flag))
     server.hooks.setdefault("flushall", []).append(lambda: _flushall(server))
     server.hooks["info_rdb"] = lambda: info_lines(server)
+    server.hooks["misconf"] = lambda: misconf(server)
 
 
 SETUP.append(_setup)

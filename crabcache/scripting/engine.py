@@ -271,6 +271,10 @@ class ScriptEngine:
                  is_eval: bool, flags: frozenset[str] | None, ro: bool,
                  keys: list[bytes], args: list[bytes]) -> Any:
         # scriptPrepareForRun
+        if flags is not None and "no-writes" not in flags and self.server.disk_error:
+            misconf = self.server.hooks["misconf"]()
+            if misconf is not None:
+                raise CommandError(misconf)  # a script that may write, while writes are stopped
         if flags is not None and "no-writes" not in flags and ro:
             raise CommandError(RO_WITH_WRITE_FLAG)
         read_only = ro or (flags is not None and "no-writes" in flags)
@@ -405,6 +409,9 @@ class ScriptEngine:
             err_msg = acl_msg  # the caller's user may not run it (logged to ACL LOG)
         elif run is not None and run.read_only and (cmd.write or "may_replicate" in flags):
             err_msg = _E_READONLY
+        elif run is not None and cmd.write and not run.write_dirty and self.server.disk_error and (
+                misconf := self.server.hooks["misconf"]()) is not None:
+            err_msg = misconf  # scriptVerifyWriteCommandAllow: a failed BGSAVE stops writes
         elif run is not None and run.oom and cmd.denyoom and not run.write_dirty:
             err_msg = errors.OOM  # only the first write: a script can't stop half-way
         if err_msg is not None:

@@ -88,7 +88,7 @@ class Session:
         s = self.server
         self.plain = bool(
             self.authenticated and self.multi is None and self.tracking is None and self.acl is None
-            and s.busy is None and s.gate is None and self.reply_mode == b"on"
+            and s.busy is None and s.gate is None and not s.disk_error and self.reply_mode == b"on"
             and not self.close_after_reply
             and (self.resp3 or not (self.channels or self.patterns or self.shard_channels))
         )

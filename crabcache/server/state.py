@@ -92,6 +92,9 @@ class Server:
         # Read on the hot path; the introspection and tracking modules keep them current.
         self.gate: Callable[..., Any] | None = None  # pre-execution check while paused/monitored
         self.busy: Any = None  # the script running past busy-reply-threshold (scripting.engine)
+        # The last BGSAVE failed (persistence.snapshot); hooks["misconf"] says
+        # whether writes must stop (stop-writes-on-bgsave-error, save points).
+        self.disk_error = False
         # Set only while maxmemory is non-zero (eviction module): (c, cmd, argv) -> error or None.
         self.oom_guard: Callable[..., Any] | None = None
         self.slow_ns = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
