@@ -235,6 +235,12 @@ GETKEYS = [
     ("lmove a b LEFT RIGHT", [("a", "RW access delete"), ("b", "RW insert")]),
     ("pfmerge d a", [("d", "RW access insert"), ("a", "RO access")]),
     ("touch a", [("a", "RO")]),
+    ("bitfield k", [("k", "RO access")]),
+    ("bitfield k GET u8 0 OVERFLOW SAT GET u8 1", [("k", "RO access")]),
+    ("bitfield k GET u8", [("k", "RW access update")]),
+    ("bitfield k OVERFLOW WRAP", [("k", "RO access")]),
+    # KEYS as the last word: the keyword spec finds nothing, the key at 3 stands.
+    ("migrate h 1 k 0 5 x KEYS", [("k", "RW access delete")]),
 ]
 
 
@@ -269,6 +275,8 @@ def test_getkeysandflags_flag_order(raw):
     ("spublish c m", "The command has no key arguments"),
     ("zunionstore d 3 a b", "Invalid arguments specified for command"),
     ("migrate h 1 k 0 5 COPY KEYS a", "Invalid arguments specified for command"),
+    ("zunionstore d 0 a", "Invalid arguments specified for command"),
+    ("xread COUNT 1 STREAMS a", "Invalid arguments specified for command"),
 ])
 def test_getkeys_errors(rr, line: str, error: str):
     with pytest.raises(Exception) as e:

@@ -483,6 +483,8 @@ def _spec_keys(spec: KeySpec, argv: list[bytes]) -> list[int]:
             return []  # the keyword isn't there: no keys from this spec
     else:
         raise _Invalid
+    if "incomplete" in spec.flags:  # found where to start, but can't tell the keys
+        raise _Invalid
     kind = spec.find[0]
     if kind == "range":
         _, lastkey, step, limit = spec.find
@@ -492,7 +494,7 @@ def _spec_keys(spec: KeySpec, argv: list[bytes]) -> list[int]:
             last = argc + lastkey
         else:
             last = start + (argc - start) // limit + lastkey
-        if start >= argc or last >= argc:
+        if start >= argc or last >= argc or last < start:
             raise _Invalid
         return list(range(start, last + 1, step))
     if kind == "keynum":
@@ -504,11 +506,11 @@ def _spec_keys(spec: KeySpec, argv: list[bytes]) -> list[int]:
             n = int(argv[at])
         except ValueError:
             raise _Invalid from None
-        if n < 0:
+        if n <= 0:  # no keys at all is a syntax error too
             raise _Invalid
         first = start + first
         keys = list(range(first, first + n * step, step))
-        if keys and keys[-1] >= argc:
+        if first >= argc or keys[-1] >= argc:
             raise _Invalid
         return keys
     raise _Invalid
@@ -521,8 +523,18 @@ def _proc_flags(cmd: Any, argv: list[bytes], idx: list[int]) -> list[tuple[int, 
         get = any(a.lower() == b"get" for a in argv[3:])
         return [(i, ("RW", "access", "update") if get else ("OW", "update")) for i in idx]
     if name == "bitfield":
-        write = any(a.lower() in (b"set", b"incrby") for a in argv[2:])
-        return [(i, ("RW", "access", "update") if write else ("RO", "access")) for i in idx]
+        # Read-only only if every operation is a well-formed GET (or OVERFLOW).
+        readonly, i = True, 2
+        while i < len(argv):
+            op, more = argv[i].lower(), len(argv) - i - 1
+            if op == b"get" and more >= 2:
+                i += 3
+            elif op == b"overflow" and more >= 1:
+                i += 2
+            else:
+                readonly = False
+                break
+        return [(i, ("RO", "access") if readonly else ("RW", "access", "update")) for i in idx]
     if name in ("sort", "sort_ro"):
         return [(i, ("RO", "access") if i == 1 else ("OW", "update")) for i in idx]
     specs = specs_of(cmd)
@@ -547,8 +559,6 @@ def keys_and_flags(cmd: Any, argv: list[bytes]) -> list[tuple[int, tuple[str, ..
             for spec in specs:
                 if "not_key" in spec.flags:
                     continue
-                if "incomplete" in spec.flags:
-                    raise _Invalid
                 out += [(i, spec.flags) for i in _spec_keys(spec, argv)]
             return out
         except _Invalid:
