@@ -396,3 +396,25 @@ def test_migrate_between_servers(both: dict[str, Any]):
             b.delete("mig:a", "mig:b")
             a.close()
             b.close()
+
+
+def test_latency_graph_and_doctor_after_a_spike(server, config_restore):
+    import re
+
+    c = server.client(protocol=2)
+    try:
+        c.execute_command("LATENCY", "RESET")
+        config_restore("latency-monitor-threshold", "1")
+        c.execute_command("DEBUG", "SLEEP", "0.02")
+        graph = c.execute_command("LATENCY", "GRAPH", "command")
+        assert re.fullmatch(
+            rb"command - high (\d+) ms, low \1 ms \(all time high \1 ms\)\n-{80}\n"
+            rb" \n \n \n_\n \n[012]\ns\n", graph), graph
+        doctor = c.execute_command("LATENCY", "DOCTOR")
+        assert doctor.startswith(b"Dave, I have observed latency spikes in this Redis instance. "
+                                 b"You don't mind talking about it, do you Dave?\n\n1. command: 1 latency spikes")
+        assert re.search(rb"mean deviation 0ms, period [012]\.00 sec\)\. Worst all time event \d+ms\.\n\n"
+                         rb"I have a few advices for you:\n\n- ", doctor), doctor
+    finally:
+        c.execute_command("LATENCY", "RESET")
+        c.close()

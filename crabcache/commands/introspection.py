@@ -443,18 +443,27 @@ def latency_doctor(c: Any, argv: list[bytes]) -> Any:
             return Verbatim(_DOCTOR_DISABLED)
         return Verbatim(_DOCTOR_QUIET)
     out = [b"Dave, I have observed latency spikes in this Redis instance. "
-           b"You don't mind talking about it, do you Dave?\n"]
+           b"You don't mind talking about it, do you Dave?"]
+    now = int(time.time())
     for i, (name, ev) in enumerate(events.items(), 1):
         values = [ms for _, ms in ev.samples]
-        avg = sum(values) // len(values)
-        dev = sum(abs(v - avg) for v in values) // len(values)
-        span = ev.samples[-1][0] - ev.samples[0][0]
-        period = span / len(values) if len(values) > 1 else 0.0
+        avg = sum(values) / len(values)
+        dev = sum(abs(v - avg) for v in values) / len(values)
+        period = (now - ev.samples[0][0]) / len(values)
         out.append(b"%d. %s: %d latency spikes (average %dms, mean deviation %dms, period %.2f sec). "
                    b"Worst all time event %dms." % (i, name, len(values), avg, dev, period, ev.max))
-    out.append(b"I have a few advices for you:")
-    out.append(b"- Check your Slow Log to understand what are the commands you are running which are too "
-               b"slow to execute. Please check https://redis.io/commands/slowlog for more information.")
+    advice = []
+    cfg = c.server.config
+    if cfg["slowlog-log-slower-than"] // 1000 > cfg["latency-monitor-threshold"]:
+        advice.append(b"- Your current Slow Log configuration only logs events that are slower than your "
+                      b"configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than "
+                      b"%d'." % (cfg["latency-monitor-threshold"] * 1000))
+    advice.append(b"- Check your Slow Log to understand what are the commands you are running which are too "
+                  b"slow to execute. Please check https://redis.io/commands/slowlog for more information.")
+    advice.append(b"- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking "
+                  b"operation. If you have very large objects that are often deleted, expired, or evicted, "
+                  b"try to fragment those objects into multiple smaller objects.")
+    out.append(b"I have a few advices for you:\n\n" + b"\n".join(advice))
     return Verbatim(b"\n\n".join(out) + b"\n")
 
 
@@ -467,16 +476,24 @@ def latency_graph(c: Any, argv: list[bytes]) -> Any:
     values = [ms for _, ms in ev.samples]
     hi, lo = max(values), min(values)
     head = b"%s - high %d ms, low %d ms (all time high %d ms)\n" % (argv[2], hi, lo, ev.max)
-    rows = 4
-    heights = [rows if hi == lo else 1 + (v - lo) * (rows - 1) // (hi - lo) for v in values]
+    # A sparkline of 4 rows, two steps a row: "_" fills a row's lower half,
+    # "#" its top, "|" the rows below; then a blank row and each sample's age.
+    rows, steps = 4, 8
+    span = hi - lo or 1
+    levels = [min(steps - 1, steps * (v - lo) // span) for v in values]
     lines = []
-    for r in range(rows, 0, -1):
+    for r in range(rows - 1, -1, -1):
         line = bytearray()
-        for h in heights:
-            line += b"#" if h == r else b"|" if h > r else b"_" if r == 1 else b" "
+        for lv in levels:
+            top = lv // 2
+            line += (b"_#"[lv % 2:lv % 2 + 1] if top == r else b"|" if top > r else b" ")
         lines.append(bytes(line))
+    lines.append(b" " * len(values))
     now = int(time.time())
-    labels = [b"%d%s" % ((now - ts, b"s") if now - ts < 60 else ((now - ts) // 60, b"m")) for ts, _ in ev.samples]
+    labels = []
+    for ts, _ in ev.samples:
+        age = now - ts
+        labels.append(b"%ds" % age if age < 60 else b"%dm" % (age // 60) if age < 3600 else b"%dh" % (age // 3600))
     width = max(len(x) for x in labels)
     for k in range(width):
         lines.append(bytes(x[k] if k < len(x) else 32 for x in labels))
