@@ -236,6 +236,35 @@ def test_pause_write_holds_publish_and_exec_with_writes(server, unpause):
         assert tx.frame() == b"*1\r\n+OK\r\n"
 
 
+def test_keys_do_not_expire_while_paused(server, unpause):
+    # Redis pauses expiry with the clients: a key past its TTL reads as absent
+    # everywhere but stays in the dataset (DBSIZE, INFO keyspace, expired_keys)
+    # until the pause is over.
+    with Wire(server.port) as w:
+        w.call("FLUSHALL")
+        before = int(w.call("INFO", "stats").split(b"expired_keys:")[1].split(b"\r\n")[0])
+        w.call("SET", "k", "v", "PX", "100")
+        w.call("SET", "k2", "v", "PX", "100")
+        w.call("SET", "keep", "v")
+        assert w.call("CLIENT", "PAUSE", "100000", "WRITE") == b"+OK\r\n"
+        time.sleep(0.3)
+        assert w.call("GET", "k") == b"$-1\r\n"
+        assert w.call("EXISTS", "k2") == b":0\r\n"
+        assert w.call("TTL", "k2") == b":-2\r\n"
+        assert w.call("KEYS", "*") == b"*1\r\n$4\r\nkeep\r\n"
+        assert w.call("SCAN", "0") == b"*2\r\n$1\r\n0\r\n*1\r\n$4\r\nkeep\r\n"
+        assert w.call("DBSIZE") == b":3\r\n"
+        assert b"db0:keys=3,expires=2," in w.call("INFO", "keyspace")
+        stats = w.call("INFO", "stats")
+        assert int(stats.split(b"expired_keys:")[1].split(b"\r\n")[0]) == before
+        w.call("CLIENT", "UNPAUSE")
+        assert w.call("GET", "k") == b"$-1\r\n"
+        deadline = time.monotonic() + 5
+        while w.call("DBSIZE") != b":1\r\n":  # k went with the GET, k2 with active expiry
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+
+
 def test_pause_ends_by_itself(server, unpause):
     with Wire(server.port) as admin, Wire(server.port) as writer:
         t0 = time.monotonic()

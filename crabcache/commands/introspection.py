@@ -100,6 +100,7 @@ class Introspection:
             slow = 0
         server.slow_ns = slow * 1000
         server.gate = self.gate if (self.monitors or self.pause is not None) else None
+        server.pause_end = self.pause.end if self.pause is not None else 0.0
 
     # --- after a command --------------------------------------------------------
     def after_call(self, c: Session, cmd: Command, argv: list[bytes], us: int, reply: Any) -> Any:

@@ -24,6 +24,7 @@ Rules of this module:
 from __future__ import annotations
 
 import random
+import time
 from binascii import crc_hqx
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -283,7 +284,11 @@ class Database:
 
     def _expire(self, slot: int, key: bytes) -> None:
         # A key whose time has come: remove it as Redis's deleteExpiredKeyAndPropagate
-        # does, tell WATCHers, and emit the "expired" keyspace event.
+        # does, tell WATCHers, and emit the "expired" keyspace event.  Not while
+        # CLIENT PAUSE is on: Redis pauses expiry then (the key reads as absent
+        # but stays, so a replica would see the same dataset).
+        if self.server.pause_end and time.monotonic() < self.server.pause_end:
+            return
         del self.slots[slot][key]  # type: ignore[index]
         del self.ttls[slot][key]  # type: ignore[index]
         del self.atime[slot][key]  # type: ignore[index]
@@ -308,6 +313,9 @@ class Database:
             if t:
                 for k in [k for k, when in t.items() if when <= now]:
                     self._expire(slot, k)
+                if self.server.pause_end:  # expired keys kept by a pause still don't show
+                    yield from [k for k in d if k not in t or t[k] > now]
+                    continue
             yield from list(d)
 
     def scan_slot(self, slot: int) -> list[bytes]:
@@ -320,6 +328,8 @@ class Database:
             now = self.server.now_ms()
             for k in [k for k, when in t.items() if when <= now]:
                 self._expire(slot, k)
+            if self.server.pause_end:  # expired keys kept by a pause still don't show
+                return [k for k in d if k not in t or t[k] > now]
         return list(d)
 
     def random_key(self) -> bytes | None:

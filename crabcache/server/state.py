@@ -95,6 +95,8 @@ class Server:
         # The last BGSAVE failed (persistence.snapshot); hooks["misconf"] says
         # whether writes must stop (stop-writes-on-bgsave-error, save points).
         self.disk_error = False
+        # CLIENT PAUSE in effect until this time.monotonic(): keys don't expire meanwhile.
+        self.pause_end = 0.0
         # Set only while maxmemory is non-zero (eviction module): (c, cmd, argv) -> error or None.
         self.oom_guard: Callable[..., Any] | None = None
         self.slow_ns = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
