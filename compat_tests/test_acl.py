@@ -585,3 +585,20 @@ def test_dryrun_matches_redis_on_random_users(pair):
     finally:
         for c in (a, b):
             c.execute_command("ACL", "DELUSER", "bob")
+
+
+@pytest.mark.parametrize("name", SERVERS)
+def test_users_declared_in_the_configuration(spawn, name):
+    # "user" directives (here as argv, one word per argument, as redis.conf
+    # lines are split) create users at start-up; "default" may be redefined.
+    ep = spawn(name, ["--user", "alice", "on", ">pw", "~*", "+@all", "--user", "bob", "off",
+                      "--user", "default", "on", ">secret", "~*", "&*", "+@all"])
+    c = ep.client(protocol=2, username="alice", password="pw")
+    assert c.execute_command("ACL", "LIST") == [
+        b"user alice on #" + hashlib.sha256(b"pw").hexdigest().encode() + b" ~* resetchannels +@all",
+        b"user bob off resetchannels -@all",
+        b"user default on sanitize-payload #" + hashlib.sha256(b"secret").hexdigest().encode()
+        + b" ~* &* +@all",
+    ]
+    assert ep.raw(b"PING\r\n", expect=34) == b"-NOAUTH Authentication required.\r\n"
+    assert ep.client(protocol=2, password="secret").ping() is True

@@ -322,6 +322,9 @@ class Config:
         self.values: dict[str, Any] = {p.name: p.default for p in PARAMS}
         self.file: str | None = None  # set when started from a config file (CONFIG REWRITE)
         self.listeners: list[Callable[[str, Any], None]] = []
+        # "user <name> <rules...>" directives, in order (the ACL module loads them
+        # at start-up, as Redis's ACLLoadConfiguredUsers); not a CONFIG parameter.
+        self.users: list[list[str]] = []
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -420,7 +423,7 @@ def _failed(name: str, why: str) -> str:
     return "ERR CONFIG SET failed (possibly related to argument '%s') - %s" % (name, why)
 
 
-def parse_config_text(text: str) -> list[tuple[str, str]]:
+def parse_config_text(text: str) -> list[tuple[str, Any]]:
     """redis.conf syntax: ``name value...`` per line, # comments, quoted args."""
     pairs = []
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -436,6 +439,9 @@ def parse_config_text(text: str) -> list[tuple[str, str]]:
         name = words[0].lower()
         if name == "include" or name == "loadmodule":
             raise ConfigError("line %d: '%s' is not supported" % (lineno, name))
+        if name == "user":  # keeps its words: a quoted rule may hold spaces
+            pairs.append((name, words[1:]))
+            continue
         pairs.append((name, " ".join(words[1:]) if len(words) > 1 else ""))
     return pairs
 
@@ -443,7 +449,7 @@ def parse_config_text(text: str) -> list[tuple[str, str]]:
 def load(argv: list[str]) -> Config:
     """Build a Config from ``[config-file] [--name value ...]`` like redis-server."""
     cfg = Config()
-    pairs: list[tuple[str, str]] = []
+    pairs: list[tuple[str, Any]] = []
     args = list(argv)
     if args and not args[0].startswith("--"):
         cfg.file = os.path.abspath(args.pop(0))
@@ -460,10 +466,15 @@ def load(argv: list[str]) -> Config:
         while i < len(args) and not args[i].startswith("--"):
             vals.append(args[i])
             i += 1
-        pairs.append((name.lower(), " ".join(vals)))
+        pairs.append((name.lower(), vals if name.lower() == "user" else " ".join(vals)))
     # "save" given several times accumulates, as in redis.conf.
     saves: list[str] = []
     for name, raw in pairs:
+        if name == "user":
+            if not raw:
+                raise ConfigError("'user': Bad directive or wrong number of arguments")
+            cfg.users.append(raw)
+            continue
         try:
             if name == "save" and raw.strip():
                 saves.append(raw)

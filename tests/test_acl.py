@@ -130,3 +130,25 @@ def test_genpass_lengths():
     assert len(acl.genpass(256)) == 64
     assert len(acl.genpass(5)) == 2
     assert len(acl.genpass(1)) == 1
+
+
+def test_configured_users_load_at_start_up_or_stop_it():
+    from crabcache.config import Config
+    from crabcache.server.state import Server
+
+    cfg = Config()
+    cfg.users = [["alice", "on", ">pw", "~k*", "+get"], ["default", "off"]]
+    a = Server(cfg).hooks["acl"]
+    assert a.users[b"alice"].describe() == "on #%s ~k* resetchannels -@all +get" % acl.sha256_hex(b"pw").decode()
+    assert a.users[b"default"].describe() == "off sanitize-payload resetchannels -@all"  # reset, then the rules
+    for users, aclfile, words in (
+        ([["carol", "on", "+@nosuch"]], "", "Error loading ACL rule for the user named 'carol'"),
+        ([["dave on"]], "", "Spaces not allowed in ACL usernames"),
+        ([["erin", "on"]], "/tmp/x.acl", "users defined in redis.conf and at the same setting an ACL file"),
+    ):
+        cfg = Config()
+        cfg.users = users
+        cfg.values["aclfile"] = aclfile
+        with pytest.raises(SystemExit) as e:
+            Server(cfg)
+        assert words in str(e.value)

@@ -73,3 +73,15 @@ def test_rewrite(tmp_path):
 
 def test_parse_quotes():
     assert parse_config_text('save ""\nlogfile "/tmp/a b.log"\n') == [("save", ""), ("logfile", "/tmp/a b.log")]
+
+
+def test_user_directives_keep_their_words(tmp_path):
+    # "user" is not a parameter: its lines are kept, in order, word by word
+    # (a quoted rule may hold spaces), for the ACL module to load at start-up.
+    f = tmp_path / "c.conf"
+    f.write_text('user alice on ">pass word" ~* +@all\nport 7000\nuser bob off\n')
+    cfg = load([str(f), "--user", "carol", "on", "nopass"])
+    assert cfg.users == [["alice", "on", ">pass word", "~*", "+@all"], ["bob", "off"], ["carol", "on", "nopass"]]
+    assert cfg["port"] == 7000
+    with pytest.raises(ConfigError):
+        load(["--user"])

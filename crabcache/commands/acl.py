@@ -274,8 +274,37 @@ def exec_check(c: Any, cmd: Any, argv: list[bytes]) -> CommandError | None:
     return e
 
 
+def load_configured_users(a: Acl, users: list[list[str]]) -> None:
+    """ACLLoadConfiguredUsers: the config file's ``user`` lines, in order; the
+    first bad one stops the start-up (SystemExit with Redis's log words)."""
+    for words in users:
+        name = words[0].encode("latin-1")
+        if b" " in name:
+            raise SystemExit("Spaces not allowed in ACL usernames")
+        u = a.users.get(name)
+        if u is None:
+            u = a.users[name] = model.new_user(name, a)
+        else:
+            u.apply(b"reset")  # a repeated user (Redis allows it for "default") starts over
+        try:
+            for op in model.merge_selector_args([w.encode("latin-1") for w in words[1:]]):
+                u.apply(op)
+        except (model.RuleError, CommandError) as e:
+            msg = e.message if isinstance(e, CommandError) else str(e)
+            raise SystemExit("Error loading ACL rule for the user named '%s': %s"
+                             % (words[0], msg)) from None
+
+
 def setup(server: Any) -> None:
     a = Acl(server)
+    users = getattr(server.config, "users", [])
+    if users:
+        if server.config["aclfile"]:
+            raise SystemExit("Configuring Redis with users defined in redis.conf and at the same setting an "
+                             "ACL file path is invalid. This setup is very likely to lead to configuration "
+                             "errors and security holes, please define either an ACL file or declare users "
+                             "directly in your redis.conf, but not both.")
+        load_configured_users(a, users)
     if server.config["aclfile"]:
         try:
             a.load()
