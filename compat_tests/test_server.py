@@ -158,3 +158,28 @@ def test_command_info_categories(rr, name, cats):
 def test_command_info_publish_flags(rr):
     info = rr.execute_command("COMMAND", "INFO", "publish")[0]
     assert list(info[2]) == [b"pubsub", b"loading", b"stale", b"fast"]
+
+
+# Parameters that name this machine's paths, ports and modes, or that only
+# the real server's start-up path can take (replicaof starts replication).
+_LOCAL = {"bind", "port", "dir", "unixsocket", "unixsocketperm", "logfile", "pidfile", "daemonize",
+          "dbfilename", "aclfile", "replicaof", "slaveof", "enable-protected-configs"}
+
+
+def test_every_redis_parameter_is_accepted_with_its_default(endpoints, spawn):
+    # A redis.conf written for Redis 7.0.15 must load unchanged: start a
+    # CrabCache with every parameter the real server reports, set to the real
+    # server's value, and read the same names and values back.
+    if "redis" not in endpoints:
+        pytest.skip("needs the real server as the oracle")
+    ref = endpoints["redis"].client(protocol=2, decode_responses=True).config_get("*")
+    args: list[str] = []
+    for name, value in sorted(ref.items()):
+        if name in _LOCAL or name.startswith("slave") or "slave" in name:
+            continue  # aliases come back under both names anyway
+        args += ["--" + name, *(value.split() if value else [""])]
+    ep = spawn("crabcache", args)
+    got = ep.client(protocol=2, decode_responses=True).config_get("*")
+    assert set(got) - {"crabcache-shutdown-timeout"} == set(ref)
+    differ = {k: (ref[k], got[k]) for k in ref if k not in _LOCAL and ref[k] != got[k]}
+    assert differ == {}
