@@ -212,11 +212,10 @@ def _execute_checked(c: "Session", argv: list[bytes], cmd: "Command | None") -> 
         # points on, writes (and PING, as Redis) get MISCONF.
         msg = server.hooks["misconf"]()
         if msg is not None:
-            if cmd.name == "exec":
-                from .commands.transactions import discard_transaction
+            if cmd.name == "exec":  # rejectCommand on EXEC is execCommandAbort
+                from .commands.transactions import abort_exec
 
-                discard_transaction(c)  # rejectCommand on EXEC is execCommandAbort
-                return reject(c, cmd, CommandError("EXECABORT Transaction discarded because of: " + msg))
+                return reject(c, cmd, abort_exec(c, msg))
             return reject(c, cmd, CommandError(msg))
     if not c.resp3 and not cmd.pubsub_ok and (c.channels or c.patterns or c.shard_channels):
         return reject(c, cmd, errors.pubsub_context(cmd.name))

@@ -75,6 +75,13 @@ def discard_transaction(c: Session) -> None:
     unwatch_all(c)
 
 
+def abort_exec(c: Session, message: str) -> CommandError:
+    """execCommandAbort: EXEC refused before it ran (OOM, MISCONF): the queue
+    is dropped and the error says why."""
+    discard_transaction(c)
+    return CommandError(errors.EXECABORT_BECAUSE + message)
+
+
 def watched_key_expired(c: Session) -> bool:
     """A watched key alive at WATCH time whose TTL has passed since."""
     now = c.server.now_ms()

@@ -64,7 +64,6 @@ if TYPE_CHECKING:
 
 EVPOOL_SIZE = 16
 TTL_MAX = (1 << 64) - 1  # volatile-ttl scores ULLONG_MAX - expire time: the nearest is the best
-EXECABORT_OOM = "EXECABORT Transaction discarded because of: " + errors.OOM
 BLOCK_BYTES = 64  # a typical pymalloc block (size class 33..64) with its pool's share
 SMALL_ARGS = 400  # below this many argument bytes a command's objects are all pymalloc blocks
 
@@ -326,12 +325,10 @@ class Evictor:
             used = meter.exact()
         oom = self.oom = self.server.oom_state = used > maxmem and not self.perform_evictions(used, maxmem)
         if oom and self._denies(c, cmd, argv):
-            if cmd.name == "exec":
-                # rejectCommand on EXEC is execCommandAbort: the queue is dropped.
-                from ..commands.transactions import discard_transaction
+            if cmd.name == "exec":  # rejectCommand on EXEC is execCommandAbort
+                from ..commands.transactions import abort_exec
 
-                discard_transaction(c)
-                return CommandError(EXECABORT_OOM)
+                return abort_exec(c, errors.OOM)
             return CommandError(errors.OOM)
         return None
 
