@@ -24,7 +24,6 @@ Rules of this module:
 from __future__ import annotations
 
 import random
-import time
 from binascii import crc_hqx
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -287,7 +286,7 @@ class Database:
         # does, tell WATCHers, and emit the "expired" keyspace event.  Not while
         # CLIENT PAUSE is on: Redis pauses expiry then (the key reads as absent
         # but stays, so a replica would see the same dataset).
-        if self.server.pause_end and time.monotonic() < self.server.pause_end:
+        if self.server.expiry_paused():
             return
         del self.slots[slot][key]  # type: ignore[index]
         del self.ttls[slot][key]  # type: ignore[index]

@@ -121,7 +121,7 @@ async def _cron(server: Server) -> None:
         period = 1.0 / hz
         await trio.sleep(period)
         server.tick_lru_clock()
-        if server.active_expire_enabled and not (server.pause_end and time.monotonic() < server.pause_end):
+        if server.active_expire_enabled and not server.expiry_paused():
             # Redis spends at most 25% of each cron period on expiry (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
             deadline = clock() + period * 0.25 * server.config["active-expire-effort"]
             now = server.now_ms()

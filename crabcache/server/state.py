@@ -127,6 +127,10 @@ class Server:
         return cid
 
     # --- hooks other modules fill in -------------------------------------------
+    def expiry_paused(self) -> bool:
+        """CLIENT PAUSE is on: keys past their TTL are not reclaimed (Redis 7.0)."""
+        return bool(self.pause_end) and time.monotonic() < self.pause_end
+
     def notify(self, db: Database, cls: str, event: bytes, key: bytes) -> None:
         """Keyspace notification (notifyKeyspaceEvent); cheap when disabled."""
         if self.notify_flags and cls in self.notify_flags:
