@@ -121,9 +121,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
                 try:
                     r = cmd.handler(c, argv)  # type: ignore[misc]
                 except CommandError as e:
-                    r = e
-                    cmd.failed_calls += 1
-                    count_error(c, e)
+                    r = failed(c, cmd, e)
                 except Exception as e:  # noqa: BLE001  (as in call)
                     r = internal_error(c, cmd, e)
                 t = clock()
@@ -250,9 +248,7 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
     try:
         reply = cmd.handler(c, argv)  # type: ignore[misc]
     except CommandError as e:
-        reply = e
-        cmd.failed_calls += 1
-        count_error(c, e)
+        reply = failed(c, cmd, e)
     except Exception as e:  # noqa: BLE001
         # A bug in one handler must not take the server (and everyone's data)
         # down: log it, answer this client with an error, carry on.
@@ -271,6 +267,13 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
 
 def _queued_write(c: "Session") -> bool:
     return c.multi is not None and any(q.write for q, _ in c.multi)
+
+
+def failed(c: "Session", cmd: Command, e: CommandError) -> CommandError:
+    """A handler raised Redis's error: count it (failed_calls, errorstats); it is the reply."""
+    cmd.failed_calls += 1
+    count_error(c, e)
+    return e
 
 
 def internal_error(c: "Session", cmd: Command, e: BaseException) -> CommandError:
