@@ -283,10 +283,7 @@ def internal_error(c: "Session", cmd: Command, e: BaseException) -> CommandError
     text = "".join(traceback.format_exception(type(e), e, e.__traceback__))
     if log is not None:
         log.warning("Internal error in '%s': %s" % (cmd.name, text))
-    err = CommandError("ERR internal error while running '%s': %s" % (cmd.name, type(e).__name__))
-    cmd.failed_calls += 1
-    count_error(c, err)
-    return err
+    return failed(c, cmd, CommandError("ERR internal error while running '%s': %s" % (cmd.name, type(e).__name__)))
 
 
 def _known(argv: list[bytes]) -> Command | None:
