@@ -48,6 +48,21 @@ def test_inline_commands_and_quotes(raw):
          b"+PONG\r\n-ERR wrong number of arguments for 'get' command\r\n+PONG\r\n"),
         # commands before the bad one still run; then the error, then close
         (b"PING\r\n*1\r\n$x\r\nPING\r\n", b"+PONG\r\n-ERR Protocol error: invalid bulk length\r\n"),
+        # RESP3 reply types are not request syntax (our fast parser reads RESP3):
+        # an element must be "$", a line not starting with "*" is inline.
+        (b"*1\r\n$4\r\nPING\r\n*1\r\n+PING\r\n", b"+PONG\r\n-ERR Protocol error: expected '$', got '+'\r\n"),
+        (b"*2\r\n$3\r\nGET\r\n=7\r\ntxt:abc\r\n", b"-ERR Protocol error: expected '$', got '='\r\n"),
+        (b"*2\r\n$4\r\nECHO\r\n(123\r\n", b"-ERR Protocol error: expected '$', got '('\r\n"),
+        (b"*2\r\n$4\r\nECHO\r\n#t\r\n", b"-ERR Protocol error: expected '$', got '#'\r\n"),
+        (b"*1\r\n$4\r\nPING\r\n~1\r\n$4\r\nPING\r\n",
+         b"+PONG\r\n-ERR unknown command '~1', with args beginning with: \r\n"
+         b"-ERR unknown command '$4', with args beginning with: \r\n+PONG\r\n"),
+        (b"*1\r\n$4\r\nPING\r\n|1\r\n$1\r\na\r\n",
+         b"+PONG\r\n-ERR unknown command '|1', with args beginning with: \r\n"
+         b"-ERR unknown command '$1', with args beginning with: \r\n"
+         b"-ERR unknown command 'a', with args beginning with: \r\n"),
+        # ... while the same bytes inside a value are just data
+        (b"*2\r\n$4\r\nECHO\r\n$8\r\na\r\n+(=~|\r\n", b"$8\r\na\r\n+(=~|\r\n"),
     ],
 )
 def test_protocol_errors(raw, data, reply):

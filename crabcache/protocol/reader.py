@@ -63,6 +63,9 @@ def _encoded_size(cmd: list[bytes]) -> int:
     return n
 
 
+_ODD_TYPE = re.compile(rb"\r\n[+=(~|]").search
+
+
 class RequestReader:
     """Turns a byte stream into lists of ``bytes`` arguments.
 
@@ -107,6 +110,14 @@ class RequestReader:
         """
         if self._buf or self._partial or self.unauthenticated or not data or data[0] != 42:
             return self._feed_exact(data)
+        if (43 in data or 61 in data or 40 in data or 126 in data or 124 in data) and _ODD_TYPE(data):
+            # hiredis reads RESP3 too: a "+", "=" or "(" element would come back as
+            # bytes, a top-level "~" or "|" as a list.  Redis wants "$" elements
+            # and reads a line starting with anything but "*" as an inline
+            # command.  The byte tests are memchr-fast; the regex runs only when
+            # one of those bytes is present (payloads may hold them too: then the
+            # exact path just parses this read).
+            return self._reparse(data)
         hr = self._hr
         hr.feed(data)
         out: list[list[bytes]] = []

@@ -26,6 +26,24 @@ def test_multibulk_fast_path():
     assert r.error is None and r.buffered == 0
 
 
+@pytest.mark.parametrize("element, err", [
+    (b"+PING\r\n", "Protocol error: expected '$', got '+'"),
+    (b"=7\r\ntxt:abc\r\n", "Protocol error: expected '$', got '='"),
+    (b"(123\r\n", "Protocol error: expected '$', got '('"),
+])
+def test_resp3_only_elements_are_refused_after_good_commands(element, err):
+    # hiredis would read these as bytes; the request must not run.
+    out, r = feed_all([enc(b"PING") + b"*1\r\n" + element])
+    assert out == [[b"PING"]]
+    assert r.error == err
+
+
+def test_resp3_aggregates_at_top_level_are_inline_commands():
+    out, r = feed_all([enc(b"PING") + b"~1\r\n$4\r\nPING\r\n"])
+    assert out == [[b"PING"], [b"~1"], [b"$4"], [b"PING"]]
+    assert r.error is None
+
+
 def test_split_anywhere_gives_same_commands():
     data = enc(b"SET", b"key", b"x" * 100) + b"PING\r\n" + enc(b"ECHO", b"\r\n*1\r\n") + enc(b"GET", b"key")
     want = [[b"SET", b"key", b"x" * 100], [b"PING"], [b"ECHO", b"\r\n*1\r\n"], [b"GET", b"key"]]
