@@ -32,7 +32,7 @@ import trio
 from .. import REDIS_VERSION, __version__
 from ..config import Config
 from ..log import Log
-from .connection import Connection, handle_client
+from .connection import Connection, RoundEnd, handle_client
 from .state import Server
 
 
@@ -181,6 +181,8 @@ async def serve(
     server.shutdown_requested = request_shutdown
     server.hooks.setdefault("log", log)  # for modules that log outside a request (BGSAVE ...)
     log.notice("Running mode=standalone, port=%d." % server.tcp_port)
+    round_end = RoundEnd(server)
+    trio.lowlevel.add_instrument(round_end)
     try:
         async with trio.open_nursery() as root:
             root.start_soon(_cron, server)
@@ -206,6 +208,7 @@ async def serve(
                 fn(save_on_exit[0])
             root.cancel_scope.cancel()
     finally:
+        trio.lowlevel.remove_instrument(round_end)
         for s in listeners:
             s.close()
         if unix is not None:

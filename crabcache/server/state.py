@@ -102,6 +102,7 @@ class Server:
         self.slow_ns = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
         self.current_client: "Session | None" = None  # whose batch of commands is running
         self.before_sleep: list[Callable[[], None]] = []  # one-shot work after the current batch
+        self.held: list[Any] = []  # connections whose replies wait for the round's end (connection.RoundEnd)
         self.config.listeners.append(self._on_config_change)
         self._on_config_change("notify-keyspace-events", None)
         for fn in SETUP:
