@@ -134,7 +134,7 @@ def _null_array(v: Any, out: list[bytes], resp3: bool) -> None:
 # "$<n>\r\n" for the common small lengths: aggregate replies (LRANGE,
 # HGETALL, SMEMBERS ...) append (header, item, CRLF) with no formatting and
 # no copy of the item; b"".join copies once at the end.
-_BULK_HEADERS = tuple(b"$%d\r\n" % i for i in range(1024))
+BULK_HEADERS = _BULK_HEADERS = tuple(b"$%d\r\n" % i for i in range(1024))
 _BULK_HEADS = tuple(b"$%d" % i for i in range(1024))  # the same without CRLF
 
 
