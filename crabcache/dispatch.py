@@ -121,9 +121,9 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
                 if r is not None:
                     return i, r
                 continue
-            e = guard(c, cmd, argv) if guard is not None else None  # maxmemory: evict, maybe OOM
-            if e is not None:
-                r = reject(c, cmd, e)
+            oom = guard(c, cmd, argv) if guard is not None else None  # maxmemory: evict, maybe OOM
+            if oom is not None:
+                r = reject(c, cmd, oom)
             else:
                 try:
                     r = cmd.handler(c, argv)  # type: ignore[misc]
@@ -131,9 +131,9 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
                     r = failed(c, cmd, e)
                 except Exception as e:  # noqa: BLE001  (as in call)
                     r = internal_error(c, cmd, e)
-                t = clock()
-                ns = t - mark
-                mark = t
+                now = clock()
+                ns = now - mark
+                mark = now
                 cmd.calls += 1
                 cmd.ns += ns
                 if ns >= slow_ns:
@@ -144,17 +144,17 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
             slow_ns = server.slow_ns
             guard = server.oom_guard
             mark = clock()
-        t = type(r)
+        ty = type(r)
         if plain:
-            if t is bytes:
+            if ty is bytes:
                 m = len(r)  # header, value, CRLF as three parts: the final join copies once
                 out.extend((BULK_HEADERS[m] if m < 1024 else b"$%d\r\n" % m, r, b"\r\n"))
-            elif t is Status:
+            elif ty is Status:
                 out.append(r.raw)
-            elif t is int:
+            elif ty is int:
                 out.append(b":%d\r\n" % r)
             else:
-                enc = ENCODERS.get(t)
+                enc = ENCODERS.get(ty)
                 if enc is None and isinstance(r, Deferred):
                     return i, r
                 (enc or encode_other)(r, out, c.resp3)
@@ -206,16 +206,16 @@ def run_same(c: "Session", cmd: Command, cmds: list[list[bytes]], i: int, out: l
             r = failed(c, cmd, e)
         except Exception as e:  # noqa: BLE001  (as in call)
             r = internal_error(c, cmd, e)
-        t = type(r)
-        if t is bytes:
+        ty = type(r)
+        if ty is bytes:
             m = len(r)
             extend((BULK_HEADERS[m] if m < 1024 else b"$%d\r\n" % m, r, b"\r\n"))
-        elif t is Status:
+        elif ty is Status:
             append(r.raw)
-        elif t is int:
+        elif ty is int:
             append(b":%d\r\n" % r)
         else:
-            enc = ENCODERS.get(t)
+            enc = ENCODERS.get(ty)
             if enc is None and isinstance(r, Deferred):
                 deferred = r
                 break
@@ -223,16 +223,16 @@ def run_same(c: "Session", cmd: Command, cmds: list[list[bytes]], i: int, out: l
         if server.ready_keys:  # a write made a key some blocked client waits for
             server.hooks["serve_ready"]()
         j += 1
-    t = perf_counter_ns()
+    now = perf_counter_ns()
     k = j - i + (deferred is not None)  # a parked command has run (it counts, as in call)
-    ns = t - mark
+    ns = now - mark
     cmd.calls += k
     cmd.ns += ns
     if ns >= server.slow_ns and ns // k >= server.slow_ns:
         after = server.hooks["after_call"]
         for argv in cmds[i:i + k]:
             after(c, cmd, argv, ns // k // 1000, None)
-    return j, deferred, t
+    return j, deferred, now
 
 
 def emit(c: "Session", reply: Any, out: list[bytes]) -> None:
@@ -252,10 +252,10 @@ def _execute_checked(c: "Session", argv: list[bytes], cmd: "Command | None") -> 
     if cmd is None or cmd.subcommands:
         try:
             cmd = resolve(c, argv)
-        except CommandError as e:
+        except CommandError as err:
             # An arity error names a known command: Redis counts it in its rejected_calls.
-            known = _known(argv) if e.message.startswith("ERR wrong number") else None
-            return reject(c, known, e)
+            known = _known(argv) if err.message.startswith("ERR wrong number") else None
+            return reject(c, known, err)
     else:
         a = cmd.arity
         n = len(argv)

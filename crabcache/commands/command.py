@@ -106,9 +106,10 @@ def _doc_value(key: str, v: Any) -> Any:
 def _redis_docs(cmd: Command) -> dict[str, Any] | None:
     from .docs_data import DOCS  # large: loaded on the first COMMAND DOCS only
 
+    docs: dict[str, Any] = DOCS
     if cmd.parent is None:
-        return DOCS.get(cmd.name)
-    parent = DOCS.get(cmd.parent.name)
+        return docs.get(cmd.name)
+    parent = docs.get(cmd.parent.name)
     return parent.get("subcommands", {}).get(cmd.name) if parent else None
 
 

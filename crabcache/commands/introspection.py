@@ -522,12 +522,12 @@ def latency_histogram(c: Any, argv: list[bytes]) -> Any:
     else:
         cmds = []
         for name in argv[2:]:
-            top, _, sub = name.lower().partition(b"|")
-            cmd = COMMANDS.get(top)
-            if cmd is not None and sub:
-                cmd = cmd.subcommands.get(sub)
-            if cmd is not None and cmd not in cmds:
-                cmds.append(cmd)
+            head, _, sub = name.lower().partition(b"|")
+            found = COMMANDS.get(head)
+            if found is not None and sub:
+                found = found.subcommands.get(sub)
+            if found is not None and found not in cmds:
+                cmds.append(found)
     out = Map()
     for cmd in cmds:
         if cmd.calls:

@@ -324,7 +324,7 @@ def _notify(server: Server, db: Database, cls: str, event: bytes, key: bytes) ->
 
 
 def setup(server: Server) -> None:
-    server.pubsub = PubSub()  # type: ignore[attr-defined]
+    server.pubsub = PubSub()
     ps = server.pubsub  # type: ignore[attr-defined]
     server.hooks["notify"] = lambda db, cls, event, key: _notify(server, db, cls, event, key)
     server.hooks["publish"] = lambda channel, message: publish(server, channel, message)

@@ -860,8 +860,8 @@ def add(ba: bytearray, elements: Iterable[bytes], max_bytes: int) -> int:
         raise Corrupted
     # hllDenseSet inline, keeping a remembered histogram (and its copy of the
     # registers) in step with every register raised.
-    e = _dense_entry(ba)
-    snap, hist = e if e is not None else (None, None)
+    entry = _dense_entry(ba)
+    snap, hist = entry if entry is not None else (None, None)
     for el in it:
         index, cnt = pat_len(el)
         pos = HDR + (index * 6 >> 3)

@@ -692,5 +692,9 @@ def rdb_load(r: Any, rtype: int) -> Stream:
 _rdb.VALUE_CODECS[Stream] = rdb_encode
 # rdb_load reads type 15 (Redis 5/6) too; it is left unregistered for now because
 # tests/persistence still asserts that type 15 is refused.
+def _loader(t: int) -> Any:
+    return lambda r, limits: rdb_load(r, t)
+
+
 for _t in (_T_STREAM_2, _T_STREAM_3):
-    _rdb.LOADERS[_t] = lambda r, limits, _t=_t: rdb_load(r, _t)
+    _rdb.LOADERS[_t] = _loader(_t)

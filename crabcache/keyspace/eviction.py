@@ -494,8 +494,8 @@ def _script_denyoom(c: Any, cmd: Any, argv: list[bytes]) -> bool:
 def setup(server: "Server") -> None:
     ev = Evictor(server)
     server.eviction = ev  # type: ignore[attr-defined]
-    server.oom_state = False  # type: ignore[attr-defined]
-    server.startup_memory = ev.meter.base  # type: ignore[attr-defined]  (MEMORY STATS, DOCTOR)
+    server.oom_state = False
+    server.startup_memory = ev.meter.base  # MEMORY STATS, DOCTOR
     server.config.listeners.append(
         lambda name, old: ev.update(name) if name in ("maxmemory", "maxmemory-policy") else None)
     server.hooks.setdefault("cron", []).append(ev.cron)

@@ -19,7 +19,7 @@ Rules of this module:
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from typing import Any, Callable
 
 POLY = 0xAD93D23594C935A9
 _POLY_REFLECTED = int("{:064b}".format(POLY)[::-1], 2)  # 0x95ac9329ac4bc9b5
@@ -60,6 +60,7 @@ def crc64_py(data: bytes | bytearray | memoryview, crc: int = 0) -> int:
     n8 = n & ~7
     if n8:
         a0, a1, a2, a3 = _wide
+        words: Any
         if sys.byteorder == "little":
             words = mv[:n8].cast("Q")
         else:  # pragma: no cover - big-endian hosts

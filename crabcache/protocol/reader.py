@@ -30,6 +30,7 @@ accepted where Redis would say "expected '$'".  No client sends that.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import hiredis
 
@@ -120,7 +121,7 @@ class RequestReader:
             return self._reparse(data)
         hr = self._hr
         hr.feed(data)
-        out: list[list[bytes]] = []
+        out: list[Any] = []  # argument lists, and None for a "*-1" (dropped below)
         try:
             while True:
                 r = hr.gets()
@@ -198,10 +199,11 @@ class RequestReader:
                     if n - pos > INLINE_MAX:
                         self.error = errors.PROTO_BIG_MBULK
                     break
-                count = _strict_int(buf[pos + 1 : cr])
-                if count is None or count > INT_MAX:
+                parsed = _strict_int(buf[pos + 1 : cr])
+                if parsed is None or parsed > INT_MAX:
                     self.error = errors.PROTO_INVALID_MULTIBULK
                     break
+                count = parsed
                 if count > UNAUTH_MAX_MULTIBULK and unauth:
                     self.error = errors.PROTO_UNAUTH_MULTIBULK
                     self.recheck = True

@@ -368,7 +368,7 @@ class ScriptEngine:
         """redis.pcall: the same, errors come back as {err=...} tables."""
         r = self._command(args)
         if type(r) is ScriptError:
-            e = {b"err": r.msg}
+            e: dict[bytes, Any] = {b"err": r.msg}
             if r.ignore:
                 e[b"ignore_error_stats_update"] = True
             return self.current_vm().table_from(e)

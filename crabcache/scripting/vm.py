@@ -69,8 +69,8 @@ class LuaVM:
             b"mp_unpack_one": self._mp_unpack("unpack_one"),
             b"mp_unpack_limit": self._mp_unpack("unpack_limit"),
         })
-        for name in libs._BIT_ARGS:
-            helpers[b"bit_" + name.encode()] = libs.bit_function(name)
+        for bit_name in libs._BIT_ARGS:
+            helpers[b"bit_" + bit_name.encode()] = libs.bit_function(bit_name)
         api = boot(rt.table_from(helpers), kind.encode(), REDIS_VERSION.encode(), _VERSION_NUM)
         for name in _DANGEROUS:
             raw_globals[name] = None

@@ -49,7 +49,7 @@ class Session:
         now = time.monotonic()
         self.created = now
         self.last_interaction = now
-        self.last_cmd = b"NULL"
+        self.last_cmd: Any = b"NULL"  # the Command last looked up (CLIENT LIST cmd=)
         self.addr = addr
         self.laddr = laddr
         self.fd = fd

@@ -64,6 +64,11 @@ class ManualClock(Clock):
 class Server:
     """Everything a command may need beyond its own connection."""
 
+    # Set by the modules that own them, at SETUP (declared here for the type checker).
+    pubsub: Any  # commands.pubsub.PubSub
+    oom_state: bool  # keyspace.eviction: the last OOM verdict (scripts read it)
+    startup_memory: int  # keyspace.eviction: used memory at start (MEMORY STATS, DOCTOR)
+
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self.version = __version__
