@@ -16,7 +16,7 @@ import redis
 
 from conftest import SERVERS
 
-USERS = [b"alice", b"bob", b"sel", b"t", b"w", b"gone"]
+USERS = [b"alice", b"bob", b"sel", b"t", b"u", b"w", b"gone"]
 
 
 @pytest.fixture
@@ -452,6 +452,28 @@ def test_revoked_channels_disconnect_subscribers(admin, server):
         admin.execute_command("ACL", "SETUSER", "t", "&c")  # still allowed: stays
         admin.execute_command("ACL", "SETUSER", "t", "resetchannels", "&a*")
         assert s.recv(100) == b""
+
+
+def test_acl_pubsub_default(admin, server, config_restore):
+    # New users (and new selectors, and "reset") start with the channel
+    # permission acl-pubsub-default names; existing users keep theirs.
+    admin.execute_command("ACL", "SETUSER", "t", "on", ">pw", "+@all", "~*")
+    config_restore("acl-pubsub-default", "allchannels")
+    admin.execute_command("ACL", "SETUSER", "u", "on", ">pw", "+@all", "~*", "(+get ~x)")
+    assert line(admin, b"t") == b"user t on #%s ~* resetchannels +@all" % sha(b"pw")
+    assert line(admin, b"u") == b"user u on #%s ~* &* +@all (~x &* -@all +get)" % sha(b"pw")
+    c = login(server, "u", "pw")
+    assert c.publish("news", "x") == 0
+    c.close()
+    t = login(server, "t", "pw")
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        t.publish("news", "x")
+    t.close()
+    admin.execute_command("ACL", "SETUSER", "t", "reset")
+    assert line(admin, b"t") == b"user t off sanitize-payload &* -@all"
+    admin.config_set("acl-pubsub-default", "resetchannels")
+    admin.execute_command("ACL", "SETUSER", "t", "reset")
+    assert line(admin, b"t") == b"user t off sanitize-payload resetchannels -@all"
 
 
 @pytest.fixture(scope="module", params=SERVERS)

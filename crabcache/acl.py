@@ -114,7 +114,7 @@ class Selector:
     __slots__ = ("root", "allowed", "future", "allcommands", "firstargs", "allkeys", "patterns",
                  "allchannels", "channels")
 
-    def __init__(self, root: bool = False) -> None:
+    def __init__(self, root: bool = False, allchannels: bool = False) -> None:
         self.root = root
         self.allowed: set[Command] = set()
         self.future = False
@@ -122,7 +122,9 @@ class Selector:
         self.firstargs: dict[Command, list[bytes]] = {}
         self.allkeys = False
         self.patterns: list[list[Any]] = []  # [flags, pattern]
-        self.allchannels = False  # acl-pubsub-default is resetchannels in 7.0
+        # A new selector starts with acl-pubsub-default (ACLCreateSelector):
+        # resetchannels, the 7.0 default, or allchannels.
+        self.allchannels = allchannels
         self.channels: list[bytes] = []
 
     def copy(self) -> "Selector":
@@ -442,8 +444,11 @@ class User:
         self.nopass = False
         self.sanitize: str | None = None  # "sanitize-payload" / "skip-sanitize-payload"
         self.passwords: list[bytes] = []
-        self.selectors = [Selector(root=True)]
-        self.acl = acl  # the server's Acl (for the log); None for scratch copies
+        self.acl = acl  # the server's Acl (log, acl-pubsub-default); None for scratch copies
+        self.selectors = [Selector(root=True, allchannels=self._channels_default())]
+
+    def _channels_default(self) -> bool:
+        return self.acl is not None and self.acl.pubsub_allchannels()
 
     @property
     def root(self) -> Selector:
@@ -499,7 +504,7 @@ class User:
             self.passwords.remove(h)
             self.nopass = False
         elif op[:1] == b"(" and op[-1:] == b")":
-            sel = Selector()
+            sel = Selector(allchannels=self._channels_default())
             for part in op[1:-1].split(b" "):
                 if part:
                     sel.apply(part)
@@ -510,6 +515,8 @@ class User:
             for rule in (b"resetpass", b"resetkeys", b"resetchannels", b"off", b"sanitize-payload",
                          b"clearselectors", b"-@all"):
                 self.apply(rule)
+                if rule == b"resetchannels" and self._channels_default():
+                    self.apply(b"allchannels")
         else:
             self.root.apply(op)
 

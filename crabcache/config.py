@@ -314,7 +314,7 @@ PARAMS: list[Param] = [
     Param("enable-protected-configs", Enum(("no", "yes", "local")), "no", mutable=False),
     # Accepted so that any redis.conf loads unchanged (CONFIG GET shows Redis's
     # defaults); no effect here: AOF, replication, cluster, TLS, defrag, process tuning.
-    Param("acl-pubsub-default", Enum(('allchannels', 'resetchannels')), 'resetchannels', inert=True),
+    Param("acl-pubsub-default", Enum(('allchannels', 'resetchannels')), 'resetchannels'),  # in effect: acl.py
     Param("active-defrag-cycle-max", Int(0, LLONG_MAX), 25, inert=True),
     Param("active-defrag-cycle-min", Int(0, LLONG_MAX), 1, inert=True),
     Param("active-defrag-ignore-bytes", Memory(), 104857600, inert=True),

@@ -52,6 +52,10 @@ class Acl:
         self.log: list[LogEntry] = []  # newest first
         self._set_requirepass(server.config["requirepass"])
 
+    def pubsub_allchannels(self) -> bool:
+        """acl-pubsub-default: the channel permission new users and selectors start with."""
+        return bool(self.server.config["acl-pubsub-default"] == "allchannels")
+
     # --- requirepass ------------------------------------------------------------------
     def _set_requirepass(self, pw: str) -> None:
         """ACLUpdateDefaultUserPassword."""
