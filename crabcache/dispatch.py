@@ -317,6 +317,11 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
     commandstats -- happens exactly as for a command the client sent; errors
     come back as values.
     """
+    server = c.server
+    prop = server.prop  # None unless the AOF is on (persistence.propagate)
+    if prop is not None:
+        dirty = server.dirty
+        saved = prop.enter()
     t0 = perf_counter_ns()
     try:
         reply = cmd.handler(c, argv)  # type: ignore[misc]
@@ -327,6 +332,8 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
         # down: log it, answer this client with an error, carry on.
         reply = internal_error(c, cmd, e)
     ns = perf_counter_ns() - t0
+    if prop is not None:  # a write goes to the AOF as Redis propagates it
+        prop.leave(c, cmd, argv, server.dirty > dirty, saved)  # SAVE lowers it
     # Per-command counts only: INFO's total_commands_processed is their sum
     # (registry.total_calls), one increment less on the hot path.
     cmd.calls += 1

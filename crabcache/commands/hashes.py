@@ -26,6 +26,7 @@ from .. import errors
 from ..datatypes.containers import Hash, parse_cursor, parse_scan_options, random_distinct, random_member, scan_step
 from ..datatypes.zset import scan_number
 from ..errors import CommandError
+from ..persistence import propagate
 from ..protocol.writer import OK
 from .args import LLONG_MAX, LLONG_MIN, parse_int
 from .registry import command
@@ -264,6 +265,7 @@ def hincrbyfloat(c: Any, argv: list[bytes]) -> Any:
     _store(c, h, f, out)
     c.server.dirty += 1
     c.server.notify(c.db, "h", b"hincrbyfloat", key)
+    propagate.rewrite(c, [b"HSET", key, f, out])  # the result, not the float arithmetic
     return out
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from .. import errors
 from ..errors import CommandError
+from ..persistence import propagate
 from ..glob import compile_glob
 from ..keyspace.db import idle_seconds, lfu_decayed, type_name
 from ..keyspace.slots import NSLOTS
@@ -365,9 +366,12 @@ def _expire(c: Any, argv: list[bytes], base_ms: int, seconds: bool, name: str) -
     if when <= server.now_ms():
         db.delete(key)
         server.notify(db, "g", b"del", key)
+        propagate.rewrite(c, [b"UNLINK" if server.config["lazyfree-lazy-expire"] else b"DEL", key])
     else:
         db.set_expire(key, when)
         server.notify(db, "g", b"expire", key)
+        if name != "pexpireat":  # the AOF gets the absolute time, as Redis 7.0
+            propagate.rewrite(c, [b"PEXPIREAT", key, b"%d" % when])
     server.dirty += 1
     return 1
 

@@ -25,6 +25,7 @@ from typing import Any
 from .. import errors
 from ..datatypes.containers import List
 from ..errors import CommandError
+from ..persistence import propagate
 from ..keyspace import blocking
 from ..protocol.writer import NULL_ARRAY, OK
 from .args import LLONG_MIN, parse_int
@@ -538,8 +539,16 @@ def _lmpop_try(c: Any, keys: list[bytes], head: bool, count: int) -> Any:
             continue
         if type(lst) is not List:
             raise CommandError(errors.WRONGTYPE)
-        return [key, _pop_n(c, key, lst, head, count)]
+        out = _pop_n(c, key, lst, head, count)
+        _propagate_pop(c, key, head, len(out))
+        return [key, out]
     return None
+
+
+def _propagate_pop(c: Any, key: bytes, head: bool, n: int | None) -> None:
+    # LMPOP and the blocking pops reach the AOF as LPOP/RPOP, as Redis 7.0 writes them.
+    argv = [b"LPOP" if head else b"RPOP", key]
+    propagate.rewrite(c, argv if n is None else argv + [b"%d" % n])
 
 
 @command("lmpop", -4, "write movablekeys", group=LIST, since="7.0.0", getkeys=mpop_keys,
@@ -561,9 +570,9 @@ def _serve_pop(c: Any, head: bool, count: int | None) -> Any:
         lst = c.db.lookup(key)
         if type(lst) is not List or not lst:
             return None
-        if count is None:
-            return [key, _pop_n(c, key, lst, head, 1)[0]]
-        return [key, _pop_n(c, key, lst, head, count)]
+        out = _pop_n(c, key, lst, head, 1 if count is None else count)
+        _propagate_pop(c, key, head, None if count is None else len(out))
+        return [key, out[0]] if count is None else [key, out]
 
     return serve
 
@@ -578,6 +587,7 @@ def _bpop(c: Any, argv: list[bytes], head: bool) -> Any:
             continue
         if type(lst) is not List:
             raise CommandError(errors.WRONGTYPE)
+        _propagate_pop(c, key, head, None)
         return [key, _pop_n(c, key, lst, head, 1)[0]]
     if not blocking.may_block(c):
         return NULL_ARRAY
@@ -598,10 +608,15 @@ def brpop(c: Any, argv: list[bytes]) -> Any:
     return _bpop(c, argv, False)
 
 
-def _blmove(c: Any, src_key: bytes, dst_key: bytes, from_head: bool, to_head: bool, timeout: int) -> Any:
+def _blmove(c: Any, src_key: bytes, dst_key: bytes, from_head: bool, to_head: bool, timeout: int,
+            argv: list[bytes]) -> Any:
+    # The AOF gets LMOVE (BRPOPLPUSH: RPOPLPUSH), never the blocking form, as Redis 7.0.
+    rpoplpush = argv[0].lower() == b"brpoplpush"
     src = write_list(c, src_key)
     if src is not None:
-        return _move(c, src_key, dst_key, src, from_head, to_head)
+        r = _move(c, src_key, dst_key, src, from_head, to_head)
+        propagate.rewrite(c, [b"RPOPLPUSH", src_key, dst_key] if rpoplpush else [b"LMOVE"] + argv[1:5])
+        return r
     if not blocking.may_block(c):
         return None
 
@@ -610,9 +625,11 @@ def _blmove(c: Any, src_key: bytes, dst_key: bytes, from_head: bool, to_head: bo
         if type(lst) is not List or not lst:
             return None
         try:
-            return _move(c, src_key, dst_key, lst, from_head, to_head)
+            r = _move(c, src_key, dst_key, lst, from_head, to_head)
         except CommandError as e:
             return e  # the waiter gets WRONGTYPE; the source keeps its element
+        propagate.rewrite(c, [b"RPOPLPUSH", src_key, dst_key] if rpoplpush else [b"LMOVE"] + argv[1:5])
+        return r
 
     return blocking.block(c, [src_key], timeout, serve)
 
@@ -625,7 +642,7 @@ def blmove(c: Any, argv: list[bytes]) -> Any:
     from_head = _where(argv[3])
     to_head = _where(argv[4])
     timeout = blocking.parse_timeout_ms(argv[5])
-    return _blmove(c, argv[1], argv[2], from_head, to_head, timeout)
+    return _blmove(c, argv[1], argv[2], from_head, to_head, timeout, argv)
 
 
 @command("brpoplpush", 4, "write denyoom noscript blocking", keys=(1, 2, 1), group=LIST, since="2.2.0",
@@ -634,7 +651,7 @@ def blmove(c: Any, argv: list[bytes]) -> Any:
          complexity="O(1)")
 def brpoplpush(c: Any, argv: list[bytes]) -> Any:
     timeout = blocking.parse_timeout_ms(argv[3])
-    return _blmove(c, argv[1], argv[2], False, True, timeout)
+    return _blmove(c, argv[1], argv[2], False, True, timeout, argv)
 
 
 @command("blmpop", -5, "write blocking movablekeys", group=LIST, since="7.0.0",

@@ -16,6 +16,7 @@ import trio
 
 from .. import dispatch, errors
 from ..errors import CommandError
+from ..persistence import propagate
 from ..persistence import rdb
 from ..protocol.writer import OK, Status
 from .args import parse_int
@@ -98,6 +99,7 @@ class _Migrate(dispatch.Deferred):
                 raise CommandError("ERR Target instance replied with error: " + str(r.args[0]))
         error = None
         db = self.c.db
+        moved: list[bytes] = []
         for (key, value, _, _), r in zip(self.items, replies[head:]):
             if isinstance(r, CommandError):
                 if error is None:
@@ -107,6 +109,9 @@ class _Migrate(dispatch.Deferred):
                 db.delete(key)
                 self.c.server.dirty += 1
                 self.c.server.notify(db, "g", b"del", key)
+                moved.append(key)
+        if moved:  # the source's AOF: the keys that left (Redis propagates MIGRATE as DEL)
+            propagate.rewrite(self.c, [b"DEL", *moved])
         if error is not None:
             raise CommandError("ERR Target instance replied with error: " + error)
         return OK

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import REDIS_VERSION, __version__, errors
 from ..errors import CommandError
+from ..persistence import propagate
 from ..keyspace.eviction import used_memory
 from ..protocol.writer import OK, Status, Verbatim
 from .args import parse_float, parse_int
@@ -147,13 +148,16 @@ def _persistence(s: Any) -> list[str]:
             "rdb_last_bgsave_time_sec:-1",
             "rdb_current_bgsave_time_sec:-1",
         ]),
-        "aof_enabled:0",
-        "aof_rewrite_in_progress:0",
-        "aof_rewrite_scheduled:0",
-        "aof_last_rewrite_time_sec:-1",
-        "aof_current_rewrite_time_sec:-1",
-        "aof_last_bgrewrite_status:ok",
-        "aof_last_write_status:ok",
+        # The aof_* fields come from persistence.aof when it is loaded.
+        *(s.hooks["info_aof"]() if "info_aof" in s.hooks else [
+            "aof_enabled:0",
+            "aof_rewrite_in_progress:0",
+            "aof_rewrite_scheduled:0",
+            "aof_last_rewrite_time_sec:-1",
+            "aof_current_rewrite_time_sec:-1",
+            "aof_last_bgrewrite_status:ok",
+            "aof_last_write_status:ok",
+        ]),
     ]
 
 
@@ -296,6 +300,7 @@ def _flush_mode(argv: list[bytes]) -> None:
 def flushdb(c: Any, argv: list[bytes]) -> Any:
     _flush_mode(argv)
     c.server.dirty += c.db.flush()
+    propagate.force(c, argv)  # even an empty db's FLUSHDB reaches the AOF, as in Redis
     return OK
 
 
@@ -337,7 +342,7 @@ def swapdb(c: Any, argv: list[bytes]) -> Any:
         for d in (da, db):
             for key in list(d.blocking):
                 d.signal_ready(key)
-        c.server.dirty += 1
+    c.server.dirty += 1  # SWAPDB n n counts (and is propagated) too, as in Redis
     return OK
 
 

@@ -32,6 +32,7 @@ from ..datatypes.containers import (
     scan_step,
 )
 from ..errors import CommandError
+from ..persistence import propagate
 from ..protocol.writer import Set as ReplySet
 from .args import parse_int
 from .hashes import parse_random_count
@@ -172,6 +173,7 @@ def spop(c: Any, argv: list[bytes]) -> Any:
         c.server.dirty += 1
         c.server.notify(db, "s", b"spop", key)
         _gone_if_empty(c, db, key, s)
+        propagate.rewrite(c, [b"SREM", key, m])  # the AOF gets the member chosen, not the dice
         return m
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
@@ -188,6 +190,7 @@ def spop(c: Any, argv: list[bytes]) -> Any:
         c.server.dirty += size
         c.server.notify(db, "s", b"spop", key)
         c.server.notify(db, "g", b"del", key)
+        propagate.rewrite(c, [b"DEL", key])  # DEL whatever lazyfree says, as Redis 7.0.15
         return ReplySet(out)
     if count * _SPOP_MOVE_STRATEGY_MUL > size:
         keep = random_distinct(s, size - count)
@@ -200,6 +203,8 @@ def spop(c: Any, argv: list[bytes]) -> Any:
     db.touched(key)
     c.server.dirty += count
     c.server.notify(db, "s", b"spop", key)
+    if c.server.prop is not None:
+        propagate.rewrite(c, *[[b"SREM", key, m] for m in popped])
     return ReplySet(popped)
 
 

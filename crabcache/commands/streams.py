@@ -31,6 +31,7 @@ from ..datatypes.stream import (
     INVALID_ENTRIES_READ, LISTPACK_MAX_SIZE, M64, MAX_ID, Consumer, Group, Nack, Stream, fmt_id,
 )
 from ..errors import CommandError
+from ..persistence import propagate
 from ..protocol.writer import NULL_ARRAY, OK, Map, Status
 from .args import LLONG_MAX, parse_int
 from .registry import command, container
@@ -211,6 +212,13 @@ def _parse_add_trim(c: Any, argv: list[bytes], xadd: bool) -> _TrimArgs:
             raise CommandError(errors.SYNTAX)
         i += 1
     a.idpos = i
+    if c.kind == "aof":
+        # Loading an AOF (mustObeyClient): the trim was made exact when it was
+        # written ("= N", maybe with the LIMIT it had): no limit, no checks.
+        a.limit = 0
+        if not xadd and not strategy:
+            raise CommandError(errors.XTRIM_NO_STRATEGY)
+        return a
     if a.limit and not strategy:
         raise CommandError(errors.STREAM_LIMIT_NO_STRATEGY)
     if not xadd and not strategy:
@@ -292,7 +300,35 @@ def xadd(c: Any, argv: list[bytes]) -> Any:
         if _trim(s, a):
             server.notify(db, "t", b"xtrim", key)
     db.signal_ready(key)
-    return b"%d-%d" % (eid >> 64, eid & M64)
+    idb = b"%d-%d" % (eid >> 64, eid & M64)
+    if server.prop is not None:
+        # The AOF gets the ID chosen and an exact trim to what is left (Redis 7.0).
+        if a is None:
+            propagate.rewrite(c, argv[:2] + [idb] + argv[3:])
+        else:
+            head = _exact_trim_args(argv, 2, a.idpos, s, a.approx)
+            keep_id = a.id_given and a.seq_given
+            propagate.rewrite(c, head + [argv[a.idpos] if keep_id else idb] + argv[a.idpos + 1:])
+    return idb
+
+
+def _exact_trim_args(argv: list[bytes], start: int, end: int, s: Stream, approx: bool) -> list[bytes]:
+    """``argv[:end]`` with an approximate trim (``~ N``) turned into the exact one it
+    amounted to (streamRewriteApproxSpecifier + streamRewriteTrimArgument).  A LIMIT
+    stays, as in Redis: the AOF client ignores it (see ``_parse_add_trim``)."""
+    if not approx:
+        return argv[:end]
+    out = argv[:start]
+    i = start
+    while i < end:
+        lo = argv[i].lower()
+        if lo in (b"maxlen", b"minid") and i + 2 < len(argv) and argv[i + 1] == b"~":
+            out += [argv[i], b"=", b"%d" % s.length if lo == b"maxlen" else fmt_id(s.first_id())]
+            i += 3
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
 
 
 @command("xtrim", -4, "write", keys=(1, 1, 1), group=GRP, since="5.0.0", tips="nondeterministic_output",
@@ -311,6 +347,8 @@ def xtrim(c: Any, argv: list[bytes]) -> Any:
         c.server.notify(c.db, "t", b"xtrim", key)
         c.db.modified(key)
         c.server.dirty += deleted
+        if c.server.prop is not None and a.approx:
+            propagate.rewrite(c, _exact_trim_args(argv, 2, len(argv), s, True))
     return deleted
 
 
@@ -469,6 +507,33 @@ def _consumer(c: Any, g: Group, name: bytes, key: bytes, now: int) -> Consumer:
     return cons
 
 
+def _xclaim_argv(key: bytes, gname: bytes, g: Group, cname: bytes, eid: bytes, nack: Nack,
+                 last_id: bytes | None = None) -> list[bytes]:
+    # streamPropagateXCLAIM: how a delivery or a claim reaches the AOF.
+    return [b"XCLAIM", key, gname, cname, b"0", eid, b"TIME", b"%d" % nack.delivery_time, b"RETRYCOUNT",
+            b"%d" % nack.delivery_count, b"FORCE", b"JUSTID", b"LASTID", last_id or fmt_id(g.last_id)]
+
+
+def _setid_argv(key: bytes, gname: bytes, g: Group) -> list[bytes]:
+    # streamPropagateGroupID
+    return [b"XGROUP", b"SETID", key, gname, fmt_id(g.last_id), b"ENTRIESREAD", b"%d" % g.entries_read]
+
+
+def _propagate_delivery(c: Any, key: bytes, gname: bytes, g: Group, cons: Consumer,
+                        entries: list[list[Any]], noack: bool, created: bool) -> None:
+    """XREADGROUP's new entries as Redis 7.0 propagates them: an XCLAIM per
+    entry, or with NOACK the consumer's creation and the group's new position."""
+    if c.server.prop is None or not entries:
+        return
+    if noack:
+        ops = [[b"XGROUP", b"CREATECONSUMER", key, gname, cons.name]] if created else []
+        propagate.rewrite(c, *ops, _setid_argv(key, gname, g))
+        return
+    # Each new entry moved the group's last ID to itself as it was delivered.
+    propagate.rewrite(c, *[_xclaim_argv(key, gname, g, cons.name, e[0], cons.pel[parse_id(e[0])], e[0])
+                           for e in entries])
+
+
 def _xread_reply(c: Any, pairs: list[Any]) -> Any:
     if c.resp3:
         return Map(pairs)
@@ -526,6 +591,8 @@ def _xread(c: Any, argv: list[bytes], group_mode: bool) -> Any:
         raise CommandError(errors.SYNTAX)
     if group_mode and not has_group:
         raise CommandError(errors.XREADGROUP_NO_GROUP)
+    if group_mode:
+        propagate.prevent(c)  # what it delivered reaches the AOF as XCLAIM / XGROUP SETID
 
     keys = argv[streams_arg:streams_arg + nstreams]
     ids: list[int] = []
@@ -567,12 +634,14 @@ def _xread(c: Any, argv: list[bytes], group_mode: bool) -> Any:
                 gt = g.last_id
             if serve:
                 # Redis 7.0 creates (or refreshes) the consumer only when it serves it.
+                created = consumername not in g.consumers
                 cons = _consumer(c, g, consumername, key, now)
                 start = gt + 1 if gt < MAX_ID else gt
                 if history:
                     entries = _history(s, cons, start, count, now)
                 else:
                     entries = _deliver(s, g, cons, start, count, noack, now)
+                    _propagate_delivery(c, key, groupname, g, cons, entries, noack, created)
                 pairs += [key, entries]
                 c.server.dirty += 1
         elif s.length and s.last_valid_id() > gt:
@@ -615,9 +684,11 @@ def _block(c: Any, keys: list[bytes], ids: list[int], timeout: int, count: int,
             return None
         now = c.server.now_ms()
         if g is not None:
+            created = consumername not in g.consumers
             cons = _consumer(c, g, consumername, key, now)
             entries = _deliver(s, g, cons, gt + 1, count, noack, now)
             c.server.dirty += 1
+            _propagate_delivery(c, key, groupname, g, cons, entries, noack, created)
         else:
             entries = _entries(s.range(gt + 1, MAX_ID, count))
         return _xread_reply(c, [key, entries])
@@ -952,6 +1023,7 @@ def xclaim(c: Any, argv: list[bytes]) -> Any:
             raise errors.xclaim_option(argv[j])
         j += 1
     server = c.server
+    propagate.prevent(c)  # each claim reaches the AOF as an exact XCLAIM (below)
     propagate_last_id = False
     if last_id > g.last_id:
         g.last_id = last_id
@@ -968,6 +1040,8 @@ def xclaim(c: Any, argv: list[bytes]) -> Any:
         if fields is None:
             # The entry is gone: drop it from the PEL instead of claiming it.
             if nack is not None:
+                if server.prop is not None and nack.consumer is not None:
+                    propagate.rewrite(c, _xclaim_argv(key, name, g, nack.consumer.name, fmt_id(eid), nack))
                 g.ack(eid)
                 server.dirty += 1
                 propagate_last_id = False
@@ -989,8 +1063,11 @@ def xclaim(c: Any, argv: list[bytes]) -> Any:
         out.append(fmt_id(eid) if justid else [fmt_id(eid), fields])
         server.dirty += 1
         propagate_last_id = False
+        if server.prop is not None:
+            propagate.rewrite(c, _xclaim_argv(key, name, g, cons.name, fmt_id(eid), nack))
     if propagate_last_id:
         server.dirty += 1
+        propagate.rewrite(c, _setid_argv(key, name, g))
     return out
 
 
@@ -1027,6 +1104,7 @@ def xautoclaim(c: Any, argv: list[bytes]) -> Any:
     attempts = count * 10
     now = c.server.now_ms()
     server = c.server
+    propagate.prevent(c)  # each claim reaches the AOF as an exact XCLAIM (below)
     pel = g.pel
     cons: Consumer | None = None
     claimed: list[Any] = []
@@ -1040,6 +1118,9 @@ def xautoclaim(c: Any, argv: list[bytes]) -> Any:
         attempts -= 1
         fields = s.get(eid)
         if fields is None:
+            gone = pel[eid]
+            if server.prop is not None and gone.consumer is not None:
+                propagate.rewrite(c, _xclaim_argv(key, name, g, gone.consumer.name, fmt_id(eid), gone))
             g.ack(eid)
             server.dirty += 1
             deleted.append(fmt_id(eid))
@@ -1057,6 +1138,8 @@ def xautoclaim(c: Any, argv: list[bytes]) -> Any:
         claimed.append(fmt_id(eid) if justid else [fmt_id(eid), fields])
         count -= 1
         server.dirty += 1
+        if server.prop is not None:
+            propagate.rewrite(c, _xclaim_argv(key, name, g, cons.name, fmt_id(eid), nack))
     return [fmt_id(cursor), claimed, deleted]
 
 

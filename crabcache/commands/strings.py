@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import errors, ldouble
 from ..errors import CommandError
+from ..persistence import propagate
 from ..protocol.writer import OK
 from .args import LLONG_MAX, LLONG_MIN, parse_int
 from .registry import command
@@ -179,6 +180,8 @@ def _set_generic(c: Any, key: bytes, value: bytes, flags: int, expire: bytes | N
     if expire is not None:
         db.set_expire(key, when)
         server.notify(db, "g", b"expire", key)
+        if not flags & _PXAT:  # the AOF gets an absolute time (SET ... PXAT), as Redis 7.0
+            propagate.rewrite(c, [b"SET", key, value, b"PXAT", b"%d" % when])
     return reply
 
 
@@ -233,14 +236,17 @@ def getex(c: Any, argv: list[bytes]) -> Any:
         db.delete(key)
         server.notify(db, "g", b"del", key)
         server.dirty += 1
+        propagate.rewrite(c, [b"UNLINK" if server.config["lazyfree-lazy-expire"] else b"DEL", key])
     elif expire is not None:
         db.set_expire(key, when)
         server.notify(db, "g", b"expire", key)
         server.dirty += 1
+        propagate.rewrite(c, [b"PEXPIREAT", key, b"%d" % when])
     elif flags & _PERSIST:
         if db.persist(key):
             server.notify(db, "g", b"persist", key)
             server.dirty += 1
+            propagate.rewrite(c, [b"PERSIST", key])
     return reply
 
 
@@ -254,6 +260,7 @@ def getdel(c: Any, argv: list[bytes]) -> Any:
     db = c.db
     db.delete(key)
     c.server.notify(db, "g", b"del", key)
+    propagate.rewrite(c, [b"UNLINK" if c.server.config["lazyfree-lazy-user-del"] else b"DEL", key])
     c.server.dirty += 1
     return _out(v)
 
@@ -473,6 +480,7 @@ def incrbyfloat(c: Any, argv: list[bytes]) -> Any:
     db.set(key, new, keep_ttl=True)
     c.server.dirty += 1
     c.server.notify(db, "$", b"incrbyfloat", key)
+    propagate.rewrite(c, [b"SET", key, new, b"KEEPTTL"])  # the result, not the float arithmetic
     return new
 
 

@@ -29,6 +29,7 @@ from .. import errors
 from ..datatypes.containers import Set, parse_cursor, parse_scan_options, scan_step
 from ..datatypes.zset import ZSet, parse_lex_bound, parse_range_score, parse_score
 from ..errors import CommandError
+from ..persistence import propagate
 from ..keyspace import blocking
 from ..protocol.writer import NULL_ARRAY, format_double
 from .args import LLONG_MAX, parse_int
@@ -559,8 +560,15 @@ def _zmpop_try(c: Any, keys: list[bytes], from_max: bool, count: int) -> Any:
         if type(z) is not ZSet:
             raise CommandError(errors.WRONGTYPE)
         items = _pop_items(c, key, z, count, from_max)
+        _propagate_pop(c, key, from_max, len(items))
         return [key, [[m, s] for s, m in items]]
     return None
+
+
+def _propagate_pop(c: Any, key: bytes, from_max: bool, n: int | None) -> None:
+    # ZMPOP and the blocking pops reach the AOF as ZPOPMIN/ZPOPMAX, as Redis 7.0 writes them.
+    argv = [b"ZPOPMAX" if from_max else b"ZPOPMIN", key]
+    propagate.rewrite(c, argv if n is None else argv + [b"%d" % n])
 
 
 def _mpop_keys(at: int) -> Any:
@@ -585,6 +593,7 @@ def _serve_zpop(c: Any, from_max: bool, count: int | None) -> Any:
         if type(z) is not ZSet or not len(z):
             return None
         items = _pop_items(c, key, z, 1 if count is None else count, from_max)
+        _propagate_pop(c, key, from_max, None if count is None else len(items))
         if count is None:
             s, m = items[0]
             return [key, m, s]
@@ -604,6 +613,7 @@ def _bzpop(c: Any, argv: list[bytes], from_max: bool) -> Any:
         if type(z) is not ZSet:
             raise CommandError(errors.WRONGTYPE)
         s, m = _pop_items(c, key, z, 1, from_max)[0]
+        _propagate_pop(c, key, from_max, None)
         return [key, m, s]
     if not blocking.may_block(c):
         return NULL_ARRAY

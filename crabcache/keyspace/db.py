@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import errors
 from ..errors import CommandError
+from ..persistence import propagate
 from .slots import NSLOTS, key_slot
 
 if TYPE_CHECKING:
@@ -296,6 +297,8 @@ class Database:
         if not self.nttl:
             self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
         self.server.stats.expired_keys += 1
+        if self.server.prop is not None:  # AOF: the key goes as DEL/UNLINK (propagateDeletion)
+            propagate.deleted(self.server, self.index, key, "lazyfree-lazy-expire")
         if self.watchers or self.server.tracking_on:
             self.modified(key)
         self.server.notify(self, "x", b"expired", key)

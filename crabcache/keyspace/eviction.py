@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .. import errors
 from ..errors import CommandError
+from ..persistence import propagate
 from ..server import state
 from .db import LRU_CLOCK_MAX, lfu_decayed
 from .slots import NSLOTS, key_slot
@@ -440,6 +441,7 @@ class Evictor:
         server = self.server
         if db.delete(key):  # an expired key is reclaimed as expired, not evicted
             server.stats.evicted_keys += 1
+            propagate.deleted(server, db.index, key, "lazyfree-lazy-eviction")
             server.notify(db, "e", b"evicted", key)
         return size
 

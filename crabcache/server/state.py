@@ -104,6 +104,13 @@ class Server:
         self.pause_end = 0.0
         # Set only while maxmemory is non-zero (eviction module): (c, cmd, argv) -> error or None.
         self.oom_guard: Callable[..., Any] | None = None
+        # The AOF's propagator while appendonly is on (persistence.propagate); None
+        # keeps call() and the fast lane free of it.
+        self.prop: Any = None
+        # Its commands not yet written; the connection calls aof_flush() before
+        # a batch's replies go out when there are any (persistence.aof).
+        self.aof_buf: list[bytes] = []
+        self.aof_flush: Callable[[], None] = lambda: None
         self.slow_ns = 1 << 62  # call() hands commands at least this slow to hooks["after_call"]
         self.current_client: "Session | None" = None  # whose batch of commands is running
         self.before_sleep: list[Callable[[], None]] = []  # one-shot work after the current batch
