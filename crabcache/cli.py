@@ -60,9 +60,11 @@ def main(argv: list[str] | None = None) -> None:
                 "In order to specify a config file use crabcache-server /path/to/crabcache.conf")
     server = Server(config)
     server.hooks["log"] = log
+    from .persistence import aof
     from .persistence.snapshot import load_at_startup, state
 
-    if not load_at_startup(server):  # dir/dbfilename, as Redis's loadDataFromDisk
+    # loadDataFromDisk: with appendonly yes the AOF is the dataset (dump.rdb is not read).
+    if not (aof.load_at_startup(server) if config["appendonly"] else load_at_startup(server)):
         sys.exit(1)
     state(server).autosave = True  # save points, shutdown save: the real server only
     if config["pidfile"]:

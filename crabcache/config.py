@@ -7,7 +7,7 @@ and optionally a hook the server runs after a change.  The config file
 REWRITE and INFO all read this table; nothing else holds defaults.
 
 Parameters that CrabCache accepts but does not act on yet are marked
-``inert=True`` so tools that set them (``save``, ``appendonly`` ...) keep working;
+``inert=True`` so tools that set them (``io-threads``, ``daemonize`` ...) keep working;
 README lists which ones those are.
 """
 
@@ -279,9 +279,9 @@ PARAMS: list[Param] = [
     Param("rdbcompression", Bool(), True),
     Param("rdbchecksum", Bool(), True),
     Param("stop-writes-on-bgsave-error", Bool(), True),
-    Param("appendonly", Bool(), False, inert=True),
-    Param("appendfilename", String(), "appendonly.aof", mutable=False, inert=True),
-    Param("appendfsync", Enum(("always", "everysec", "no")), "everysec", inert=True),
+    Param("appendonly", Bool(), False),
+    Param("appendfilename", String(), "appendonly.aof", mutable=False),
+    Param("appendfsync", Enum(("always", "everysec", "no")), "everysec"),
     # events and introspection
     Param("notify-keyspace-events", NotifyFlags(), ""),
     Param("slowlog-log-slower-than", Int(-1, LLONG_MAX), 10000),
@@ -313,7 +313,8 @@ PARAMS: list[Param] = [
     Param("enable-debug-command", Enum(("no", "yes", "local")), "no", mutable=False),
     Param("enable-protected-configs", Enum(("no", "yes", "local")), "no", mutable=False),
     # Accepted so that any redis.conf loads unchanged (CONFIG GET shows Redis's
-    # defaults); no effect here: AOF, replication, cluster, TLS, defrag, process tuning.
+    # defaults); mostly no effect here (inert): AOF fine tuning, replication, cluster, TLS,
+    # defrag, process tuning.  The AOF ones without inert=True are persistence.aof's.
     Param("acl-pubsub-default", Enum(('allchannels', 'resetchannels')), 'resetchannels'),  # in effect: acl.py
     Param("active-defrag-cycle-max", Int(0, LLONG_MAX), 25, inert=True),
     Param("active-defrag-cycle-min", Int(0, LLONG_MAX), 1, inert=True),
@@ -324,14 +325,15 @@ PARAMS: list[Param] = [
     Param("activedefrag", Bool(), False, inert=True),
     Param("always-show-logo", Bool(), False, mutable=False, inert=True),
     Param("aof-disable-auto-gc", Bool(), False, inert=True),
-    Param("aof-load-truncated", Bool(), True, inert=True),
+    Param("aof-load-truncated", Bool(), True),
     Param("aof-rewrite-incremental-fsync", Bool(), True, inert=True),
     Param("aof-timestamp-enabled", Bool(), False, inert=True),
-    Param("aof-use-rdb-preamble", Bool(), True, inert=True),
+    Param("aof-use-rdb-preamble", Bool(), True),
     Param("aof_rewrite_cpulist", String(), '', mutable=False, inert=True),
-    Param("appenddirname", String(), 'appendonlydir', mutable=False, inert=True),
-    Param("auto-aof-rewrite-min-size", Memory(), 67108864, inert=True),
-    Param("auto-aof-rewrite-percentage", Int(0, LLONG_MAX), 100, inert=True),
+    Param("appenddirname", String(), 'appendonlydir', mutable=False),
+    Param("auto-aof-rewrite-min-size", Memory(), 67108864),
+    Param("auto-aof-rewrite-percentage", Int(0, LLONG_MAX), 100),
+    Param("rdb-key-save-delay", Int(-INT_MAX - 1, INT_MAX), 0),
     Param("bgsave_cpulist", String(), '', mutable=False, inert=True),
     Param("bind-source-addr", String(), '', inert=True),
     Param("bio_cpulist", String(), '', mutable=False, inert=True),

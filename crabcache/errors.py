@@ -111,7 +111,9 @@ def pubsub_context(name: str) -> CommandError:
 
 def _show(b: bytes) -> str:
     # One char per byte, so length limits count bytes as Redis does; CR/LF are
-    # replaced later by CommandError.encode.
+    # replaced later by CommandError.encode.  Redis formats with %s: a NUL ends it.
+    if 0 in b:
+        b = b[: b.index(0)]
     return b.decode("latin-1")
 
 
@@ -395,4 +397,25 @@ PFDEBUG_NOT_SPARSE = "ERR HLL encoding is not sparse"
 
 def pfdebug_unknown(sub: bytes) -> CommandError:
     # Redis prints the subcommand as a C string: a NUL ends it.
-    return CommandError("ERR Unknown PFDEBUG subcommand '%s'" % _show(sub.split(b"\0", 1)[0]))
+    return CommandError("ERR Unknown PFDEBUG subcommand '%s'" % _show(sub))
+
+
+# --- AOF (persistence.aof): replies and the lines loading logs before refusing to start --
+AOF_REWRITE_IN_PROGRESS = "ERR Background append only file rewriting already in progress"
+AOF_REWRITE_FAILED = ("ERR Can't execute an AOF background rewriting. "
+                      "Please check the server logs for more information.")
+BGSAVE_CHILD_ACTIVE = ("ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                       "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+MISCONF_AOF = "MISCONF Errors writing to the AOF file: %s"
+AOF_LOAD_ERROR = "ERR Error loading the AOF, check server logs."
+AOF_BAD_FORMAT = ("Bad file format reading the append only file %s: make a backup of your AOF file, "
+                  "then use ./redis-check-aof --fix <filename.manifest>")
+AOF_UNEXPECTED_EOF = ("Unexpected end of file reading the append only file %s. You can: 1) Make a backup "
+                      "of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) "
+                      "Alternatively you can set the 'aof-load-truncated' configuration option to yes "
+                      "and restart the server.")
+AOF_UNKNOWN_COMMAND = "Unknown command '%s' reading the append only file %s"
+AOF_MISSING = "The AOF file %s doesn't exist"
+AOF_MANIFEST_FORMAT = "Invalid AOF manifest file format"
+AOF_MANIFEST_DUP_BASE = "Found duplicate base file information"
+AOF_MANIFEST_SEQ = "Found a non-monotonic sequence number"

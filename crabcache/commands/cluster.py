@@ -1,4 +1,4 @@
-"""Commands of features CrabCache runs without: cluster, replication, modules, AOF.
+"""Commands of features CrabCache runs without: cluster, replication, modules.
 
 Each answers what a non-cluster, non-replicated Redis 7.0.15 with default
 settings answers (checked against the real server): CLUSTER and ASKING /
@@ -171,13 +171,6 @@ def failover(c: Any, argv: list[bytes]) -> Any:
     if abort:
         raise CommandError("ERR No failover in progress.")
     raise CommandError("ERR FAILOVER requires connected replicas.")
-
-
-# --- AOF ----------------------------------------------------------------------------
-
-@command("bgrewriteaof", 1, "admin noscript no_async_loading", group="server", since="1.0.0")
-def bgrewriteaof(c: Any, argv: list[bytes]) -> Any:
-    raise CommandError("ERR CrabCache does not support AOF; BGREWRITEAOF is not available")
 
 
 # --- LOLWUT -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Persistence commands: SAVE, BGSAVE, DUMP, RESTORE, and DEBUG RELOAD.
+"""Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, DUMP, RESTORE, and DEBUG RELOAD.
 
-Files and the BGSAVE child belong to ``persistence.snapshot``; the byte format
+Files and the BGSAVE child belong to ``persistence.snapshot``, the AOF and its
+rewrite child to ``persistence.aof``; the byte format
 to ``persistence.rdb``.  These handlers parse arguments in Redis's order (so
 the first error a client sees is Redis's first error) and reply.  DUMP
 payloads are Redis's own (RDB value + RDB version + CRC-64), so they move
@@ -13,7 +14,7 @@ from typing import Any
 
 from .. import errors
 from ..errors import CommandError
-from ..persistence import rdb, snapshot
+from ..persistence import aof, propagate, rdb, snapshot
 from ..protocol.writer import OK, Status
 from .args import parse_int
 from .registry import command
@@ -22,6 +23,8 @@ SRV = "server"
 
 BGSAVE_STARTED = Status("Background saving started")
 BGSAVE_SCHEDULED = Status("Background saving scheduled")
+AOF_STARTED = Status(aof.STARTED)
+AOF_SCHEDULED = Status(aof.SCHEDULED)
 BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
 NOT_IN_MULTI = "ERR Command not allowed inside a transaction"
 BARE_ERR = "ERR"
@@ -47,20 +50,38 @@ def save(c: Any, argv: list[bytes]) -> Any:
 
 @command("bgsave", -1, "admin noscript no_async_loading", group=SRV, summary="Asynchronously save the dataset to disk")
 def bgsave(c: Any, argv: list[bytes]) -> Any:
-    # SCHEDULE only matters while another kind of child (an AOF rewrite) runs,
-    # and CrabCache has none; it is accepted and changes nothing.
+    # SCHEDULE: while an AOF rewrite runs, start when it is done instead of failing.
     if len(argv) > 1 and (len(argv) != 2 or argv[1].lower() != b"schedule"):
         raise CommandError(errors.SYNTAX)
     st = snapshot.state(c.server)
     if st.child_pid is not None:
         raise CommandError(BGSAVE_IN_PROGRESS)
-    if c.in_exec:
+    if snapshot.other_child(c.server) or c.in_exec:
         # Redis never forks from inside a transaction; the cron starts it next.
-        st.scheduled = True
-        return BGSAVE_SCHEDULED
+        if len(argv) == 2 or c.in_exec:
+            st.scheduled = True
+            return BGSAVE_SCHEDULED
+        raise CommandError(errors.BGSAVE_CHILD_ACTIVE)
     if snapshot.bgsave(c.server):
         return BGSAVE_STARTED
     raise CommandError(BARE_ERR)
+
+
+@command("bgrewriteaof", 1, "admin noscript no_async_loading", group=SRV, since="1.0.0",
+         summary="Asynchronously rewrite the append-only file")
+def bgrewriteaof(c: Any, argv: list[bytes]) -> Any:
+    server = c.server
+    st = aof.state(server)
+    if st.child_pid is not None:
+        raise CommandError(errors.AOF_REWRITE_IN_PROGRESS)
+    if aof.child_active(server) or c.in_exec:
+        # A BGSAVE runs (or inside MULTI): the cron starts it when possible.
+        st.scheduled = True
+        st.consecutive_failures = 0
+        return AOF_SCHEDULED
+    if aof.rewrite_background(server):
+        return AOF_STARTED
+    raise CommandError(errors.AOF_REWRITE_FAILED)
 
 
 @command("dump", 2, "readonly", keys=(1, 1, 1), group="generic", since="2.6.0",
@@ -128,6 +149,7 @@ def restore(c: Any, argv: list[bytes]) -> Any:
         if deleted:
             server.dirty += 1
             server.notify(db, "g", b"del", key)
+            propagate.rewrite(c, [b"DEL", key])  # DEL whatever lazyfree says, as Redis 7.0.15
         return OK
     db.set(key, value)
     if ttl:
@@ -136,6 +158,8 @@ def restore(c: Any, argv: list[bytes]) -> Any:
         db.set_access(key, idle, freq)
     server.notify(db, "g", b"restore", key)
     server.dirty += 1
+    if ttl and not absttl:  # the AOF gets the absolute time, as Redis 7.0
+        propagate.rewrite(c, argv[:2] + [b"%d" % ttl] + argv[3:] + [b"ABSTTL"])
     return OK
 
 

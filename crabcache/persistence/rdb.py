@@ -371,8 +371,10 @@ def _aux(key: bytes, value: bytes) -> bytes:
 
 def save(f: BinaryIO, dbs: Iterable[Any], now_ms: int, *, compress: bool = True, checksum: bool = True,
          limits: Limits = DEFAULT_LIMITS, used_mem: int = 0, functions: Iterable[bytes] = (),
-         progress: Callable[[int], None] | None = None) -> int:
+         progress: Callable[[int], None] | None = None, aof_base: bool = False) -> int:
     """Write a whole RDB file of ``dbs`` (``keyspace.db.Database``) to ``f``.
+
+    ``aof_base``: the file is an AOF's base (aux ``aof-base`` 1, as Redis marks it).
 
     Keys whose TTL is at or before ``now_ms`` are left out.  Returns the number
     of keys written.  ``functions`` are FUNCTION library codes (FUNCTION2).
@@ -384,7 +386,7 @@ def save(f: BinaryIO, dbs: Iterable[Any], now_ms: int, *, compress: bool = True,
     buf += _aux(b"redis-bits", b"64")
     buf += _aux(b"ctime", b"%d" % (now_ms // 1000))
     buf += _aux(b"used-mem", b"%d" % used_mem)
-    buf += _aux(b"aof-base", b"0")
+    buf += _aux(b"aof-base", b"1" if aof_base else b"0")
     for code in functions:
         buf += bytes((OP_FUNCTION2,)) + enc_string(code, compress)
     nkeys = 0
@@ -813,6 +815,7 @@ class LoadResult:
         self.keys_loaded = 0
         self.keys_expired = 0
         self.version = 0
+        self.end = 0  # offset just past the file (an AOF's commands may follow)
 
 
 def load(data: Any, dbs: list[Any], now_ms: int, *, limits: Limits = DEFAULT_LIMITS,
@@ -897,8 +900,10 @@ def load(data: Any, dbs: list[Any], now_ms: int, *, limits: Limits = DEFAULT_LIM
             expire = None
     except (IndexError, struct.error):
         raise RDBError(SHORT_READ) from None
+    res.end = r.p
     if ver >= 5:
         end = r.p
+        res.end = end + 8
         if end + 8 > n:
             raise RDBError(SHORT_READ)
         expected = int.from_bytes(data[end:end + 8], "little")

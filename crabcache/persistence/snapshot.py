@@ -146,16 +146,26 @@ def _unlink(path: str) -> None:
 
 def _status(server: Server, ok: bool) -> None:
     # lastbgsave_status.  The dispatcher tests server.disk_error (cheap,
-    # usually False) and only then asks misconf() whether writes must stop.
+    # usually False) and only then asks misconf() whether writes must stop;
+    # a failed AOF write (persistence.aof) keeps it set too.
     state(server).last_bgsave_ok = ok
-    server.disk_error = not ok
+    aof = server.hooks.get("aof_misconf")
+    server.disk_error = not ok or (aof is not None and aof() is not None)
 
 
 def misconf(server: Server) -> str | None:
     """writeCommandsDeniedByDiskError: the MISCONF text while writes must stop."""
-    if server.disk_error and server.config["stop-writes-on-bgsave-error"] and server.config["save"]:
+    if (not state(server).last_bgsave_ok and server.config["stop-writes-on-bgsave-error"]
+            and server.config["save"]):
         return errors.MISCONF
-    return None
+    aof = server.hooks.get("aof_misconf")
+    return aof() if aof is not None else None
+
+
+def other_child(server: Server) -> bool:
+    """An AOF rewrite child runs (only one child at a time, as Redis's hasActiveChildProcess)."""
+    fn = server.hooks.get("aof_child_active")
+    return fn is not None and fn()
 
 
 def save(server: Server) -> bool:
@@ -179,7 +189,7 @@ def save(server: Server) -> bool:
 def bgsave(server: Server) -> bool:
     """rdbSaveBackground: fork a child that writes the file; True if it started."""
     st = state(server)
-    if st.child_pid is not None:
+    if st.child_pid is not None or other_child(server):
         return False
     st.dirty_before_bgsave = server.dirty
     st.last_bgsave_try = time.time()
@@ -216,6 +226,7 @@ def _child(server: Server, path: str) -> None:  # pragma: no cover - child proce
         gc.disable()
         lg = log(server)
         lg.role = "C"
+        key_save_delay(server)
         write_file(server, path, os.getpid())
         lg.notice("DB saved on disk")
         code = 0
@@ -223,6 +234,14 @@ def _child(server: Server, path: str) -> None:  # pragma: no cover - child proce
         code = 1
     finally:
         os._exit(code)
+
+
+def key_save_delay(server: Server) -> None:  # pragma: no cover - child process
+    """rdb-key-save-delay (a testing knob, as in Redis): the child spends that many
+    microseconds per key -- here all at once, before it writes."""
+    delay = server.config["rdb-key-save-delay"]
+    if delay > 0:
+        time.sleep(delay * sum(db.size for db in server.dbs) / 1e6)
 
 
 def _watch(server: Server, pid: int) -> None:
@@ -316,6 +335,8 @@ def _cron(server: Server) -> None:
     if st.child_pid is not None:
         poll_child(server)
         return
+    if other_child(server):
+        return  # a save point or a scheduled BGSAVE waits for the AOF rewrite
     now = time.time()
     retry_ok = now - st.last_bgsave_try > BGSAVE_RETRY_DELAY or st.last_bgsave_ok
     if st.scheduled and retry_ok:

@@ -262,6 +262,8 @@ class Connection:
                 out.append(CommandError("ERR " + reader.error).encode())
                 session.close_after_reply = True
             self.out = server.current_client = None
+            if server.aof_buf:  # the AOF is written (fsynced if "always") before the replies go out
+                server.aof_flush()
             if out:
                 data = b"".join(out) if len(out) > 1 else out[0]
                 if len(cmds) >= HOLD_MIN and not session.close_after_reply:
@@ -285,6 +287,8 @@ class Connection:
         the new output list for the rest of the batch."""
         session, server = self.session, self.server
         while isinstance(r, Deferred):
+            if server.aof_buf:
+                server.aof_flush()
             if out:
                 self.write(b"".join(out))
             self.out = server.current_client = None
