@@ -30,7 +30,6 @@ accepted where Redis would say "expected '$'".  No client sends that.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import hiredis
 
@@ -65,6 +64,7 @@ def _encoded_size(cmd: list[bytes]) -> int:
 
 
 _ODD_TYPE = re.compile(rb"\r\n[+=(~|]").search
+_BIG_COUNT = re.compile(rb"\*\d{7}").search  # 1,000,000 arguments or more declared
 
 
 class RequestReader:
@@ -119,24 +119,31 @@ class RequestReader:
             # one of those bytes is present (payloads may hold them too: then the
             # exact path just parses this read).
             return self._reparse(data)
+        if _BIG_COUNT(data) is not None:
+            # hiredis allocates a declared array whole: "*2147483647" would cost
+            # a 16 GB list, walked on free (seconds of CPU, RSS to match).  The
+            # exact path grows the argument list as the arguments arrive.
+            return self._reparse(data)
         hr = self._hr
         hr.feed(data)
-        out: list[Any] = []  # argument lists, and None for a "*-1" (dropped below)
+        out: list[list[bytes]] = []
         try:
             while True:
                 r = hr.gets()
                 if r is _NEED:
                     break
                 if type(r) is not list:
-                    if r is None:  # "*-1": Redis skips it; its size is 5
-                        out.append(r)
-                        continue
+                    # None is "*-1" (Redis skips it) but also "$-1" or "_" (inline
+                    # commands to Redis): rare enough to let the exact path tell.
                     return self._reparse(data)
                 for a in r:
                     if type(a) is not bytes:
                         return self._reparse(data)
                 out.append(r)
-        except hiredis.ProtocolError:
+        except Exception:  # noqa: BLE001
+            # hiredis refused it (ProtocolError) or choked on RESP3 it reads and
+            # Redis never would (a map keyed by an array: TypeError): the exact
+            # path decides what Redis makes of this read.
             return self._reparse(data)
         if not hr.has_data():
             # hiredis consumed the whole read, but it may still sit inside an
@@ -148,14 +155,14 @@ class RequestReader:
             hr.feed(b"*0\r\n")
             try:
                 probe = hr.gets()
-            except hiredis.ProtocolError:
+            except Exception:  # noqa: BLE001  (as above: inside some RESP3 aggregate)
                 probe = None
             if type(probe) is list and not probe:
-                return [c for c in out if c] if None in out or [] in out else out
+                return [c for c in out if c] if [] in out else out  # "*0" is skipped
         # The read ended inside a request: keep the tail for the exact path.
         consumed = 0
         for c in out:
-            consumed += 5 if c is None else _encoded_size(c)
+            consumed += _encoded_size(c)
         self._hr = hiredis.Reader(notEnoughData=_NEED)
         self._buf = bytearray(data[consumed:])
         self._need = 0
@@ -194,7 +201,7 @@ class RequestReader:
                 self._partial = None
                 p = pos
             elif buf[pos] == 42:  # '*': multibulk
-                cr = buf.find(b"\r", pos)
+                cr = _find_cr(buf, pos)
                 if cr < 0 or cr + 1 >= n:
                     if n - pos > INLINE_MAX:
                         self.error = errors.PROTO_BIG_MBULK
@@ -220,13 +227,15 @@ class RequestReader:
                 while True:
                     if p >= n:
                         break
-                    if buf[p] != 36:  # '$'
-                        self.error = errors.proto_expected_dollar(buf[p])
-                        break
-                    cr = buf.find(b"\r", p)
+                    # As Redis: the header's line must be complete before its
+                    # first byte is judged ("*1\r\nPING\n" waits for a "\r").
+                    cr = _find_cr(buf, p)
                     if cr < 0 or cr + 1 >= n:
                         if n - p > INLINE_MAX:
                             self.error = errors.PROTO_BIG_BULK
+                        break
+                    if buf[p] != 36:  # '$'
+                        self.error = errors.proto_expected_dollar(buf[p])
                         break
                     size = _strict_int(buf[p + 1 : cr])
                     if size is None or size < 0 or size > self.max_bulk:
@@ -258,6 +267,10 @@ class RequestReader:
                 pos = p
             else:  # inline command
                 nl = buf.find(b"\n", pos)
+                if nl > 0 and buf.find(b"\0", pos, nl) >= 0:
+                    # Redis finds the newline with strchr, which stops at a NUL:
+                    # such a line never completes (until it is too big).
+                    nl = -1
                 if nl < 0:
                     if n - pos > INLINE_MAX:
                         self.error = errors.PROTO_BIG_INLINE
@@ -281,14 +294,23 @@ class RequestReader:
         return out
 
 
+def _find_cr(buf: bytearray, start: int) -> int:
+    """Redis's strchr(querybuf + pos, '\r'): -1 if a NUL comes first (strchr stops there)."""
+    cr = buf.find(b"\r", start)
+    if cr >= 0 and buf.find(b"\0", start, cr) >= 0:
+        return -1
+    return cr
+
+
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
 _HEX = b"0123456789abcdefABCDEF"
-_SPACE = b" \n\r\t\v\f"
+_SPACE = b" \n\r\t\v\f"  # isspace(): skipped before an argument, and allowed after a quote
+_TOKEN_END = b" \n\r\t"  # ... but only these end an unquoted one ("a\vb" is one argument)
 
 
 def split_inline(line: bytes) -> list[bytes] | None:
     """Split an inline command as Redis's sdssplitargs does; None if quotes are unbalanced."""
-    if b'"' not in line and b"'" not in line:
+    if b'"' not in line and b"'" not in line and 11 not in line and 12 not in line:
         return line.split()
     out: list[bytes] = []
     i = 0
@@ -339,7 +361,7 @@ def split_inline(line: bytes) -> list[bytes] | None:
                 if i >= n:
                     break
                 c = line[i]
-                if c in _SPACE:
+                if c in _TOKEN_END:
                     break
                 if c == 34:
                     inq = True

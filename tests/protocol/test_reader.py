@@ -156,3 +156,22 @@ def test_split_inline():
     assert split_inline(b'"a"b') is None
     assert split_inline(b"'abc") is None
     assert split_inline(b"   ") == []
+
+
+def test_a_huge_declared_array_costs_nothing_up_front():
+    # hiredis would allocate the whole declared array at once (80 MB here, 16 GB
+    # for "*2147483647"); the reader must only grow as arguments arrive.
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        r = RequestReader()
+        assert r.feed(enc(b"PING") + b"*9999999\r\n$3\r\nSET\r\n") == [[b"PING"]]
+        assert r.error is None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20
+    # Still inside that request, on the exact path, as Redis would be:
+    assert r.feed(b"$1\r\nk\r\n") == [] and r.error is None
+    assert r.feed(b"*1\r\n") == [] and r.error == "Protocol error: expected '$', got '*'"
