@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     state(server).autosave = True  # save points, shutdown save: the real server only
     if config["pidfile"]:
-        with open(config["pidfile"], "w") as f:
+        with open(config["pidfile"], "w") as pidfile:
             import os
 
-            f.write("%d\n" % os.getpid())
+            pidfile.write("%d\n" % os.getpid())
     try:
         trio.run(lambda: serve(server=server, log=log, signals=True))
     except OSError as e:

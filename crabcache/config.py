@@ -183,7 +183,7 @@ NOTIFY_FLAGS = "g$lshzxetmdnKE"  # Redis's canonical output order, 'A' expands t
 
 class NotifyFlags(Type):
     def parse(self, raw: str) -> str:
-        flags = set()
+        flags: set[str] = set()
         for ch in raw:
             if ch == "A":
                 flags.update("g$lshzxetd")
@@ -544,7 +544,7 @@ def _failed(name: str, why: str) -> str:
 
 def parse_config_text(text: str) -> list[tuple[str, Any]]:
     """redis.conf syntax: ``name value...`` per line, # comments, quoted args."""
-    pairs = []
+    pairs: list[tuple[str, Any]] = []
     for lineno, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):

@@ -738,6 +738,7 @@ def _sort(c: Any, argv: list[bytes], readonly: bool) -> Any:
         j += 1
     db = c.db
     v = db.lookup_read(argv[1])
+    items: Any
     if v is None:
         items, kind = [], "list"
     else:

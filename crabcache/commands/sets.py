@@ -275,7 +275,7 @@ def _inter(sets: list[Set | None]) -> set[bytes]:
     if any(s is None for s in sets):
         return set()
     ordered = sorted(sets, key=len)  # type: ignore[arg-type]
-    return set(ordered[0]).intersection(*ordered[1:])  # type: ignore[call-overload]
+    return set(ordered[0]).intersection(*ordered[1:])  # type: ignore[call-overload, arg-type]
 
 
 def _union(sets: list[Set | None]) -> set[bytes]:

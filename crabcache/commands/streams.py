@@ -684,6 +684,7 @@ def _block(c: Any, keys: list[bytes], ids: list[int], timeout: int, count: int,
             return None
         now = c.server.now_ms()
         if g is not None:
+            assert groupname is not None  # g was found by it
             created = consumername not in g.consumers
             cons = _consumer(c, g, consumername, key, now)
             entries = _deliver(s, g, cons, gt + 1, count, noack, now)
@@ -1224,7 +1225,7 @@ def xinfo_stream(c: Any, argv: list[bytes]) -> Any:
         return info
     groups = []
     for name, g in s.sorted_groups():
-        pel = [[fmt_id(eid), nack.consumer.name, nack.delivery_time, nack.delivery_count]
+        pel = [[fmt_id(eid), nack.consumer.name, nack.delivery_time, nack.delivery_count]  # type: ignore[union-attr]
                for eid, nack in _first(g.pel, count)]
         consumers = []
         for cons in g.sorted_consumers():

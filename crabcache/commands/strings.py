@@ -578,7 +578,7 @@ def lcs(c: Any, argv: list[bytes]) -> Any:
         if emit:
             match_len = arange_end - arange_start + 1
             if getidx and (minmatchlen == 0 or match_len >= minmatchlen):
-                item = [[arange_start, arange_end], [brange_start, brange_end]]
+                item: list[Any] = [[arange_start, arange_end], [brange_start, brange_end]]
                 if withmatchlen:
                     item.append(match_len)
                 matches.append(item)

@@ -661,6 +661,7 @@ UNION, INTER, DIFF = 0, 1, 2
 
 def _weighted(src: Any, weight: float) -> dict[bytes, float]:
     """member -> weight * score of one input (a set's members score 1); NaN becomes 0."""
+    items: Any
     if type(src) is ZSet:
         items = src.scores.items()
     else:
@@ -897,6 +898,7 @@ def zscan(c: Any, argv: list[bytes]) -> Any:
     if z is None:
         return [b"0", []]
     count, match = parse_scan_options(argv)
+    fmt: Any
     if not z.encoding_sticky:
         cursor, members = 0, z.members()
         fmt = z.listpack_score

@@ -185,7 +185,7 @@ class Database:
                 if not self.nttl:
                     self.avg_ttl = 0  # no volatile keys left: no average (activeExpireCycle)
         del d[key]
-        del self.atime[slot][key]  # type: ignore[index]
+        del self.atime[slot][key]  # type: ignore[index, union-attr]
         if self.blocking and key in self.blocking:
             # signalDeletedKeyAsReady: XREADGROUP waiters learn their stream is gone.
             self.server.ready_keys.append((self, key))
@@ -289,9 +289,10 @@ class Database:
         # but stays, so a replica would see the same dataset).
         if self.server.expiry_paused():
             return
-        del self.slots[slot][key]  # type: ignore[index]
-        del self.ttls[slot][key]  # type: ignore[index]
-        del self.atime[slot][key]  # type: ignore[index]
+        # (a key being expired has all three dicts: not None)
+        del self.slots[slot][key]  # type: ignore[index, union-attr]
+        del self.ttls[slot][key]  # type: ignore[index, union-attr]
+        del self.atime[slot][key]  # type: ignore[index, union-attr]
         self.size -= 1
         self.nttl -= 1
         if not self.nttl:
@@ -460,7 +461,7 @@ class Database:
         if not self.nttl:
             return False
         t = self.ttls[key_slot(key)]
-        return bool(t) and key in t and t[key] <= self.server.now_ms()  # type: ignore[index]
+        return bool(t) and key in t and t[key] <= self.server.now_ms()  # type: ignore[index, operator]
 
     def expire_if_needed(self, key: bytes) -> bool:
         """expireIfNeeded: reclaim ``key`` if its TTL has passed; True if it did."""
