@@ -57,13 +57,19 @@ class Endpoint:
     def client(self, protocol: int = 3, **kw: Any) -> redis.Redis:
         return redis.Redis(port=self.port, protocol=protocol, socket_timeout=10, **kw)
 
-    def raw(self, data: bytes, timeout: float = 2.0, expect: int | None = None) -> bytes:
+    def raw(self, data: bytes, timeout: float = 2.0, expect: int | None = None,
+            half_close: bool = True) -> bytes:
         """Send ``data`` on a fresh connection; return everything received until the
-        server closes, ``expect`` bytes arrive, or ``timeout`` passes with no data."""
+        server closes, ``expect`` bytes arrive, or ``timeout`` passes with no data.
+
+        ``half_close``: after sending, shut our side for writing.  Both servers
+        then answer what they read and close, so the reply ends at once instead
+        of after ``timeout`` of silence.  Pass False to keep the client "alive"
+        (e.g. to see a reply that only comes later)."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
             # Send from a thread: a server may answer and close before it has read
             # everything (too-big requests), and we must still see its reply.
-            sender = threading.Thread(target=_send_quietly, args=(s, data), daemon=True)
+            sender = threading.Thread(target=_send_quietly, args=(s, data, half_close), daemon=True)
             sender.start()
             out = b""
             while expect is None or len(out) < expect:
@@ -80,9 +86,11 @@ class Endpoint:
             return out
 
 
-def _send_quietly(s: socket.socket, data: bytes) -> None:
+def _send_quietly(s: socket.socket, data: bytes, half_close: bool = False) -> None:
     try:
         s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
     except OSError:
         pass
 
