@@ -225,6 +225,7 @@ class Param:
     aliases: tuple[str, ...] = ()
     inert: bool = False  # accepted for compatibility, no effect yet
     protected: bool = False  # CONFIG SET needs enable-protected-configs (Redis 7's PROTECTED_CONFIG)
+    hidden: bool = False  # CONFIG GET shows it only when asked by name (Redis's HIDDEN_CONFIG)
     on_change: Callable[[Any, Any], None] | None = field(default=None, repr=False)
 
 
@@ -333,7 +334,7 @@ PARAMS: list[Param] = [
     Param("appenddirname", String(), 'appendonlydir', mutable=False),
     Param("auto-aof-rewrite-min-size", Memory(), 67108864),
     Param("auto-aof-rewrite-percentage", Int(0, LLONG_MAX), 100),
-    Param("rdb-key-save-delay", Int(-INT_MAX - 1, INT_MAX), 0),
+    Param("rdb-key-save-delay", Int(-INT_MAX - 1, INT_MAX), 0, hidden=True),
     Param("bgsave_cpulist", String(), '', mutable=False, inert=True),
     Param("bind-source-addr", String(), '', inert=True),
     Param("bio_cpulist", String(), '', mutable=False, inert=True),
@@ -462,6 +463,8 @@ class Config:
             match = compile_glob(pat.lower(), True)
             for name, p in BY_NAME.items():
                 bname = name.encode()
+                if p.hidden and bname != pat.lower():
+                    continue
                 if bname not in out and match(bname):
                     out[bname] = p.type.format(self.values[p.name]).encode()
         return out

@@ -85,3 +85,10 @@ def test_user_directives_keep_their_words(tmp_path):
     assert cfg["port"] == 7000
     with pytest.raises(ConfigError):
         load(["--user"])
+
+
+def test_hidden_parameters_only_by_name():
+    # Redis's HIDDEN_CONFIG (rdb-key-save-delay): not in CONFIG GET *, there when named.
+    c = Config()
+    assert b"rdb-key-save-delay" not in c.get([b"*"]) and not c.get([b"rdb-key-*"])
+    assert c.get([b"RDB-KEY-SAVE-DELAY"]) == {b"rdb-key-save-delay": b"0"}
