@@ -525,6 +525,12 @@ def rewrite_background(server: Server) -> bool:
     st.last_rewrite_try = time.time()
     try:
         os.makedirs(aof_dir(server), exist_ok=True)
+    except OSError as e:
+        lg.warning("Can't open or create append-only dir %s: %s" % (server.config["appenddirname"], e.strerror))
+        st.last_rewrite_ok = False
+        st.consecutive_failures += 1
+        return False
+    try:
         if st.state != OFF:
             open_new_incr(server, "background rewrite")
     except OSError as e:
@@ -800,7 +806,8 @@ def _on_config(server: Server, name: str, old: Any) -> None:
     if name == "appendonly":
         st = state(server)
         if server.config["appendonly"] and st.state == OFF:
-            start(server)
+            if not start(server):
+                server.config.values["appendonly"] = False  # CONFIG GET tells the truth (logged why)
         elif not server.config["appendonly"] and st.state != OFF:
             stop(server)
         for c in server.clients.values():

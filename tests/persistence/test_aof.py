@@ -306,6 +306,27 @@ def test_corrupt_files_refuse_to_load(tmp_path, junk, message):
     assert log.lines[-1] == message
 
 
+def test_exact_trims_written_by_redis_load(tmp_path):
+    # Redis keeps an approximate trim's LIMIT when it writes "= N": the AOF client accepts it.
+    s, sess, _ = make(tmp_path)
+    aof.stop(s)
+    with open(incr_path(s), "ab") as f:
+        f.write(aof.encode([b"XADD", b"st", b"1-1", b"a", b"1"]) + aof.encode([
+            b"XADD", b"st", b"MAXLEN", b"=", b"1", b"LIMIT", b"10", b"1-2", b"b", b"2"]))
+    s2, sess2, _ = make(tmp_path)
+    assert len(s2.dbs[0].lookup(b"st")) == 1
+    assert run(sess2, "XADD", "st", "MAXLEN", "=", "1", "LIMIT", "10", "*", "c", "3").startswith(
+        "ERR syntax error, LIMIT cannot be used without the special ~ option")  # clients still can't
+
+
+def test_config_set_appendonly_that_cannot_start_stays_off(tmp_path):
+    (tmp_path / "file").write_bytes(b"")
+    s, sess, log = make(tmp_path / "file" / "dir", start=False)  # no directory can be made there
+    run(sess, "CONFIG", "SET", "appendonly", "yes")
+    assert s.config["appendonly"] is False and s.prop is None and sess.plain
+    assert "Can't open or create append-only dir appendonlydir: Not a directory" in log.lines
+
+
 def test_timestamp_annotations_are_skipped(tmp_path):
     # aof-timestamp-enabled files (Redis 7.0) carry "#TS:<unix>" lines between commands.
     s, sess, _ = make(tmp_path)
