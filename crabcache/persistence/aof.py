@@ -1114,6 +1114,8 @@ def debug_loadaof(c: Any, argv: list[bytes]) -> Any:
 
 def _cron(server: Server) -> None:
     st = state(server)
+    if st.state != OFF and not st.fsync_task:
+        _start_fsync_task(server)  # the AOF was opened before trio ran (start-up)
     if st.child_pid is not None:
         poll_child(server)
     if server.aof_buf:

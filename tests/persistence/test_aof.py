@@ -483,6 +483,21 @@ async def test_appendfsync_always_writes_and_syncs_before_replying(tmp_path, fsy
     assert fsyncs and fsyncs[0] == "MainThread"
 
 
+def test_fsync_task_starts_with_the_cron_when_opened_before_trio(tmp_path):
+    s, sess, _ = make(tmp_path)  # as crabcache-server does: the AOF is loaded before trio.run
+    assert not aof.state(s).fsync_task
+
+    async def main() -> None:
+        for fn in s.hooks["cron"]:
+            fn()
+        assert aof.state(s).fsync_task
+        aof.stop(s)  # the task ends by itself once the AOF is off
+        await trio.sleep(1.2)
+
+    trio.run(main)
+    assert not aof.state(s).fsync_task
+
+
 async def test_appendfsync_everysec_syncs_in_a_worker_thread(tmp_path, fsyncs):
     s, reply, on_disk = await _serve_and_set(tmp_path, "everysec", 1.3)
     assert on_disk.endswith(b"$1\r\nv\r\n")  # written before the reply, synced later
