@@ -1141,9 +1141,46 @@ def _shutdown(server: Server, save_flag: bool | None) -> None:
     if st.child_pid is not None:
         lg.warning("There is a child rewriting the AOF. Killing it!")
         kill_child(server)
+    if st.state == WAIT_REWRITE:
+        # The first BASE was not written yet: without it the AOF would not hold
+        # the dataset.  Redis refuses to exit here ("Writing initial AOF, can't
+        # exit"); our shutdown can't be refused, so the BASE is written now.
+        lg.warning("Writing initial AOF before exiting.")
+        try:
+            write_initial(server)
+        except OSError as e:
+            lg.warning("Can't write the initial AOF: %s" % e.strerror)
     if st.state != OFF:
         lg.notice("Calling fsync() on the AOF file.")
         flush(server, fsync=True)
+
+
+def write_initial(server: Server) -> None:
+    """The first BASE of a run-time ``appendonly yes``, in the foreground, and a
+    fresh INCR after it: the AOF holds the whole dataset from here on."""
+    st = state(server)
+    flush(server)
+    if st.fd >= 0:
+        _sync_fds([st.fd], [st.fd])
+        st.fd = -1
+    snapshot._unlink(_path(server, _temp_incr(server)))
+    st.temp_incr = False
+    os.makedirs(aof_dir(server), exist_ok=True)
+    m = st.manifest.copy()
+    m.base_seq += 1
+    base = _base_name(server, m.base_seq)
+    write_base_file(server, _path(server, base))
+    m.history += [name for name, _ in m.incrs] + ([m.base[0]] if m.base else [])
+    m.base = (base, m.base_seq)
+    m.incr_seq += 1
+    name = _incr_name(server, m.incr_seq)
+    st.fd = _open_append(_path(server, name))
+    m.incrs = [(name, m.incr_seq)]
+    persist_manifest(server, m)
+    st.manifest = m
+    st.state = ON
+    st.selected_db = -1
+    del_history(server)
 
 
 def misconf(server: Server) -> str | None:

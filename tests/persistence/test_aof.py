@@ -443,6 +443,19 @@ def test_config_set_appendonly_at_run_time(tmp_path):
     assert sorted(s2.dbs[0].keys()) == [b"after", b"before", b"during"]
 
 
+def test_shutdown_during_the_first_rewrite_still_leaves_a_whole_aof(tmp_path):
+    s, sess, log = make(tmp_path, start=False, rdb_key_save_delay=30_000_000)  # the child sleeps 30 s
+    run(sess, "SET", "before", "1")
+    run(sess, "CONFIG", "SET", "appendonly", "yes")
+    run(sess, "SET", "during", "1")
+    assert aof.state(s).child_pid is not None
+    for fn in s.hooks["shutdown"]:
+        fn(False)  # SHUTDOWN NOSAVE
+    assert "Writing initial AOF before exiting." in log.lines
+    s2, _, _ = make(tmp_path)
+    assert sorted(s2.dbs[0].keys()) == [b"before", b"during"]
+
+
 # --- fsync and write errors -----------------------------------------------------------
 
 
