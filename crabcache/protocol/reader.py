@@ -22,9 +22,14 @@ Two paths produce identical results:
   Redis's error texts.  A request that straddles reads stays on this path
   until the buffer is empty again, then the fast path resumes.
 
-Known leniency: hiredis turns ``+status`` elements into bytes, so a multibulk
-request whose arguments use ``+`` instead of ``$`` inside one complete read is
-accepted where Redis would say "expected '$'".  No client sends that.
+hiredis reads RESP3 replies, not Redis requests, so a read goes to the exact
+path before hiredis sees it when it holds a RESP3 type byte after a CRLF
+(``+ = ( ~ |``: hiredis would turn them into bytes or a list) or a multibulk
+count of 7+ digits (hiredis allocates a declared array whole), and after it
+when hiredis returns anything but flat lists of bytes or fails in any way.
+Where Redis's C-string scanning stops at a NUL (finding a line's end, %s in
+error texts) the exact path does the same.  compat_tests/test_protocol_fuzz.py
+compares both paths' output with Redis's, byte for byte.
 """
 
 from __future__ import annotations
