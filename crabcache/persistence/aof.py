@@ -595,32 +595,8 @@ def _child(server: Server) -> None:  # pragma: no cover - child process
 
 
 def _watch(server: Server, pid: int) -> None:
-    try:
-        import trio
-
-        trio.lowlevel.spawn_system_task(_wait_child, server, pid, name="aofrw-watch")
-    except RuntimeError:
-        pass  # not inside trio.run: poll_child() reaps it
-
-
-async def _wait_child(server: Server, pid: int) -> None:
-    import trio
-
-    try:
-        try:
-            fd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            fd = -1
-        if fd >= 0:
-            try:
-                await trio.lowlevel.wait_readable(fd)
-            finally:
-                os.close(fd)
-        while state(server).child_pid == pid and not poll_child(server):
-            await trio.sleep(0.05)
-        poll_child(server)
-    except Exception as e:  # a system task must never raise
-        log(server).warning("Error watching the AOF rewrite child: %r" % e)
+    snapshot.watch_child(server, pid, lambda: state(server).child_pid, lambda: poll_child(server), "AOF rewrite",
+                         "aofrw-watch")
 
 
 def poll_child(server: Server, block: bool = False) -> bool:
@@ -840,37 +816,32 @@ def _parse_commands(data: Any, start: int) -> Iterator[tuple[list[bytes], int]]:
                 raise Truncated()
             i = j + 1
             continue
-        if data[i:i + 1] != b"*":
-            raise AofError()
-        j = data.find(b"\r\n", i)
-        if j < 0:
-            raise Truncated()
-        try:
-            argc = int(data[i + 1:j])
-        except ValueError:
-            raise AofError() from None
+        argc, i = _header(data, i, b"*")
         if argc < 1:
             raise AofError()
-        i = j + 2
         argv: list[bytes] = []
         for _ in range(argc):
             if i >= n:
                 raise Truncated()
-            if data[i:i + 1] != b"$":
-                raise AofError()
-            j = data.find(b"\r\n", i)
-            if j < 0:
-                raise Truncated()
-            try:
-                ln = int(data[i + 1:j])
-            except ValueError:
-                raise AofError() from None
-            i = j + 2
+            ln, i = _header(data, i, b"$")
             if i + ln + 2 > n:
                 raise Truncated()
             argv.append(bytes(data[i:i + ln]))
             i += ln + 2
         yield argv, i
+
+
+def _header(data: Any, i: int, mark: bytes) -> tuple[int, int]:
+    """The ``*N`` or ``$N`` line at ``i``: (N, the offset after its CRLF)."""
+    if data[i:i + 1] != mark:
+        raise AofError()
+    j = data.find(b"\r\n", i)
+    if j < 0:
+        raise Truncated()
+    try:
+        return int(data[i + 1:j]), j + 2
+    except ValueError:
+        raise AofError() from None
 
 
 def _commands_or_fail(it: Iterator[tuple[list[bytes], int]], name: str) -> Iterator[tuple[list[bytes], int]]:

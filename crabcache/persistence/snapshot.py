@@ -31,7 +31,7 @@ import mmap
 import os
 import signal
 import time
-from typing import Any
+from typing import Any, Callable
 
 from .. import errors
 from ..log import Log
@@ -245,16 +245,26 @@ def key_save_delay(server: Server) -> None:  # pragma: no cover - child process
 
 
 def _watch(server: Server, pid: int) -> None:
-    """Reap ``pid`` from a trio system task; without trio, leave it to ``poll_child``."""
+    watch_child(server, pid, lambda: state(server).child_pid, lambda: poll_child(server), "background save",
+                "bgsave-watch")
+
+
+def watch_child(server: Server, pid: int, current: Callable[[], int | None], poll: Callable[[], bool],
+                what: str, name: str) -> None:
+    """Reap a forked child (BGSAVE, AOF rewrite) from a trio system task: wait on
+    a pidfd where the platform has one, else poll, calling ``poll()`` (the
+    module's poll_child) until it reaps ``pid`` or ``current()`` names another
+    child.  Without trio (unit tests) the caller's poll_child does it."""
     try:
         import trio
 
-        trio.lowlevel.spawn_system_task(_wait_child, server, pid, name="bgsave-watch")
+        trio.lowlevel.spawn_system_task(_wait_child, server, pid, current, poll, what, name=name)
     except RuntimeError:
-        pass  # not inside trio.run (unit tests): poll_child() reaps it
+        pass  # not inside trio.run
 
 
-async def _wait_child(server: Server, pid: int) -> None:
+async def _wait_child(server: Server, pid: int, current: Callable[[], int | None], poll: Callable[[], bool],
+                      what: str) -> None:
     import trio
 
     try:
@@ -267,11 +277,11 @@ async def _wait_child(server: Server, pid: int) -> None:
                 await trio.lowlevel.wait_readable(fd)
             finally:
                 os.close(fd)
-        while state(server).child_pid == pid and not poll_child(server):
+        while current() == pid and not poll():
             await trio.sleep(0.05)
-        poll_child(server)
+        poll()
     except Exception as e:  # a system task must never raise
-        log(server).warning("Error watching the background save child: %r" % e)
+        log(server).warning("Error watching the %s child: %r" % (what, e))
 
 
 def poll_child(server: Server, block: bool = False) -> bool:
