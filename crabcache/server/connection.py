@@ -94,12 +94,14 @@ class Connection:
         if self.held is not None:
             self.held.append(data)
             return
-        self.server.stats.total_net_output_bytes += len(data)
+        stats = self.server.stats
+        stats.total_net_output_bytes += len(data)
         if self.outq:
             self.outq.append(data)
             self.outq_bytes += len(data)
             self.session.output_bytes = self.outq_bytes
             return
+        stats.total_writes_processed += 1
         try:
             n = self.sock.send(data)
         except BlockingIOError:
@@ -177,6 +179,7 @@ class Connection:
             self.wake = trio.Event()
             while self.outq and not self.closed:
                 data = self.outq[0]
+                self.server.stats.total_writes_processed += 1
                 try:
                     n = sock.send(data)
                 except BlockingIOError:
@@ -236,6 +239,7 @@ class Connection:
             if not data:
                 return
             stats.total_net_input_bytes += len(data)
+            stats.total_reads_processed += 1
             session.last_interaction = time.monotonic()
             out: list[bytes] = []
             self.out = out

@@ -39,6 +39,8 @@ class Stats:
         self.keyspace_misses = 0
         self.total_net_input_bytes = 0
         self.total_net_output_bytes = 0
+        self.total_reads_processed = 0  # reads from client sockets (INFO stats)
+        self.total_writes_processed = 0  # sends to client sockets
         self.total_error_replies = 0
         self.errorstats: dict[str, int] = {}
 
