@@ -47,6 +47,12 @@ def _total_memory() -> int:
 SECTIONS: dict[str, Any] = {}
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
                     "modules", "errorstats", "cluster", "keyspace"]
+# genRedisInfoString's order: whatever order they are asked in, sections come out in this one.
+ALL_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+                "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace"]
+
+# Redis reports its executable as an absolute path taken at start.
+_EXECUTABLE = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
 
 
 def section(name: str) -> Any:
@@ -59,6 +65,7 @@ def section(name: str) -> Any:
 @section("server")
 def _server(s: Any) -> list[str]:
     up = s.uptime()
+    cfg_file = s.config.file
     return [
         "redis_version:%s" % REDIS_VERSION,
         "crabcache_version:%s" % __version__,
@@ -83,9 +90,9 @@ def _server(s: Any) -> list[str]:
         "hz:%d" % s.config["hz"],
         "configured_hz:%d" % s.config["hz"],
         "lru_clock:%d" % s.lru_clock,
-        "executable:%s" % os.path.abspath(sys.argv[0]),
-        "config_file:%s" % (s.config.file or ""),
-        "io_threads_active:0",
+        "executable:%s" % _EXECUTABLE,
+        "config_file:%s" % (os.path.abspath(cfg_file) if cfg_file else ""),
+        "io_threads_active:0",  # one thread, as Redis with io-threads 1
     ]
 
 
@@ -104,14 +111,62 @@ def _clients(s: Any) -> list[str]:
     ]
 
 
+def _lua_memory(vm: Any, fresh: int) -> int:
+    """Bytes the Lua state holds (lua_gc LUA_GCCOUNT, as Redis reads it).  Our
+    VMs are created on first use; until then, what a fresh Redis VM reports."""
+    if vm is None:
+        return fresh
+    try:
+        return int(vm.rt.eval("collectgarbage('count')") * 1024)
+    except Exception:  # a VM in a bad state must not break INFO
+        return fresh
+
+
+def _scripting_memory(s: Any) -> dict[str, int]:
+    eng = getattr(s, "scripting", None)
+    if eng is None:
+        return {"vm_eval": 32768, "vm_functions": 33792, "scripts_eval": 0, "functions": 0,
+                "scripts": 0, "libraries": 0, "functions_count": 0}
+    scripts_mem = sum(sys.getsizeof(sha) + sys.getsizeof(sc.body) for sha, sc in eng.scripts.items())
+    if eng.scripts:
+        scripts_mem += sys.getsizeof(eng.scripts)
+    funcs_mem = sum(sys.getsizeof(lib.name) + sys.getsizeof(lib.code) + sys.getsizeof(lib.functions)
+                    for lib in eng.libraries.values())
+    funcs_mem += sys.getsizeof(eng.libraries) + sys.getsizeof(eng.functions)
+    return {
+        "vm_eval": _lua_memory(eng._eval_vm, 32768),
+        "vm_functions": _lua_memory(eng._func_vm, 33792),
+        "scripts_eval": scripts_mem,
+        "functions": funcs_mem,
+        "scripts": len(eng.scripts),
+        "libraries": len(eng.libraries),
+        "functions_count": sum(len(lib.functions) for lib in eng.libraries.values()),
+    }
+
+
 @section("memory")
 def _memory(s: Any) -> list[str]:
-    rss = rss_bytes()
+    # The same figures MEMORY STATS reports (getMemoryOverheadData in Redis);
     # used_memory is what maxmemory compares against (keyspace.eviction's meter).
-    used = used_memory(s)
-    peak = s.peak_memory = max(used, getattr(s, "peak_memory", 0))
+    from .memory import _stats as memory_stats
+
+    ms = memory_stats(s)
+    used = ms[b"total.allocated"]
+    peak = ms[b"peak.allocated"]
+    startup = ms[b"startup.allocated"]
+    overhead = ms[b"overhead.total"]
+    dataset = ms[b"dataset.bytes"]
+    rss = rss_bytes()
     total = _total_memory()
     maxmem = s.config["maxmemory"]
+    lua = _scripting_memory(s)
+    vm_total = lua["vm_eval"] + lua["vm_functions"]
+    scripts_total = lua["scripts_eval"] + lua["functions"]
+    # pymalloc has no allocated/active/resident split like jemalloc's: what we
+    # count is all "active", and the process RSS is what is resident.
+    alloc = used
+    frag = rss / used if used else 1.0
+    aof_buf = sum(map(len, s.aof_buf))
     return [
         "used_memory:%d" % used,
         "used_memory_human:%s" % _human(used),
@@ -120,17 +175,51 @@ def _memory(s: Any) -> list[str]:
         "used_memory_peak:%d" % peak,
         "used_memory_peak_human:%s" % _human(peak),
         "used_memory_peak_perc:%.2f%%" % (100.0 * used / peak if peak else 100.0),
-        "used_memory_lua:32768",
-        "used_memory_scripts:0",
-        "number_of_cached_scripts:%d" % len(s.hooks.get("scripts", {})),
+        "used_memory_overhead:%d" % overhead,
+        "used_memory_startup:%d" % startup,
+        "used_memory_dataset:%d" % dataset,
+        "used_memory_dataset_perc:%.2f%%" % ms[b"dataset.percentage"],
+        "allocator_allocated:%d" % alloc,
+        "allocator_active:%d" % alloc,
+        "allocator_resident:%d" % rss,
         "total_system_memory:%d" % total,
         "total_system_memory_human:%s" % _human(total),
+        "used_memory_lua:%d" % lua["vm_eval"],
+        "used_memory_vm_eval:%d" % lua["vm_eval"],
+        "used_memory_lua_human:%s" % _human(lua["vm_eval"]),
+        "used_memory_scripts_eval:%d" % lua["scripts_eval"],
+        "number_of_cached_scripts:%d" % lua["scripts"],
+        "number_of_functions:%d" % lua["functions_count"],
+        "number_of_libraries:%d" % lua["libraries"],
+        "used_memory_vm_functions:%d" % lua["vm_functions"],
+        "used_memory_vm_total:%d" % vm_total,
+        "used_memory_vm_total_human:%s" % _human(vm_total),
+        "used_memory_functions:%d" % lua["functions"],
+        "used_memory_scripts:%d" % scripts_total,
+        "used_memory_scripts_human:%s" % _human(scripts_total),
         "maxmemory:%d" % maxmem,
         "maxmemory_human:%s" % _human(maxmem),
         "maxmemory_policy:%s" % s.config["maxmemory-policy"],
-        "mem_fragmentation_ratio:%.2f" % (rss / used if used else 1.0),
+        "allocator_frag_ratio:1.00",
+        "allocator_frag_bytes:0",
+        "allocator_rss_ratio:%.2f" % frag,
+        "allocator_rss_bytes:%d" % (rss - alloc),
+        "rss_overhead_ratio:1.00",
+        "rss_overhead_bytes:0",
+        "mem_fragmentation_ratio:%.2f" % frag,
+        "mem_fragmentation_bytes:%d" % (rss - used),
+        # Our eviction meter counts every byte (the AOF buffer included).
+        "mem_not_counted_for_evict:0",
+        "mem_replication_backlog:0",
+        "mem_total_replication_buffers:0",
+        "mem_clients_slaves:0",
+        "mem_clients_normal:%d" % ms[b"clients.normal"],
+        "mem_cluster_links:0",
+        "mem_aof_buffer:%d" % aof_buf,
         "mem_allocator:pymalloc",
-        "lazyfree_pending_objects:0",
+        "active_defrag_running:0",  # no active defrag, as Redis with activedefrag no
+        "lazyfree_pending_objects:0",  # everything is freed at once
+        "lazyfreed_objects:0",
     ]
 
 
@@ -139,6 +228,14 @@ def _persistence(s: Any) -> list[str]:
     return [
         "loading:0",
         "async_loading:0",
+        # Copy-on-write of the forked child is not measured; the child does not
+        # report its progress (Redis's figures while no child runs).
+        "current_cow_peak:0",
+        "current_cow_size:0",
+        "current_cow_size_age:0",
+        "current_fork_perc:0.00",
+        "current_save_keys_processed:0",
+        "current_save_keys_total:0",
         # The rdb_* fields come from persistence.snapshot when it is loaded.
         *(s.hooks["info_rdb"]() if "info_rdb" in s.hooks else [
             "rdb_changes_since_last_save:%d" % s.dirty,
@@ -147,6 +244,10 @@ def _persistence(s: Any) -> list[str]:
             "rdb_last_bgsave_status:ok",
             "rdb_last_bgsave_time_sec:-1",
             "rdb_current_bgsave_time_sec:-1",
+            "rdb_saves:0",
+            "rdb_last_cow_size:0",
+            "rdb_last_load_keys_expired:0",
+            "rdb_last_load_keys_loaded:0",
         ]),
         # The aof_* fields come from persistence.aof when it is loaded.
         *(s.hooks["info_aof"]() if "info_aof" in s.hooks else [
@@ -156,7 +257,12 @@ def _persistence(s: Any) -> list[str]:
             "aof_last_rewrite_time_sec:-1",
             "aof_current_rewrite_time_sec:-1",
             "aof_last_bgrewrite_status:ok",
+            "aof_rewrites:0",
+            "aof_rewrites_consecutive_failures:0",
             "aof_last_write_status:ok",
+            "aof_last_cow_size:0",
+            "module_fork_in_progress:0",
+            "module_fork_last_cow_size:0",
         ]),
     ]
 
@@ -166,27 +272,64 @@ def _stats(s: Any) -> list[str]:
     st = s.stats
     pubsub = s.hooks.get("pubsub_counts", lambda: (0, 0, 0))()
     tracking = s.hooks.get("tracking_counts", lambda: (0, 0, 0))()
+    rdb = s.hooks.get("rdb_state")
+    evict_total, evict_current = st.eviction_exceeded_us(time.monotonic())
     return [
         "total_connections_received:%d" % st.total_connections_received,
         "total_commands_processed:%d" % total_calls(),
-        "instantaneous_ops_per_sec:0",
+        "instantaneous_ops_per_sec:%d" % st.inst_ops.value(),
         "total_net_input_bytes:%d" % st.total_net_input_bytes,
         "total_net_output_bytes:%d" % st.total_net_output_bytes,
+        # No replication: nothing flows to or from replicas.
+        "total_net_repl_input_bytes:0",
+        "total_net_repl_output_bytes:0",
+        "instantaneous_input_kbps:%.2f" % (st.inst_net_input.value() / 1024),
+        "instantaneous_output_kbps:%.2f" % (st.inst_net_output.value() / 1024),
+        "instantaneous_input_repl_kbps:0.00",
+        "instantaneous_output_repl_kbps:0.00",
         "rejected_connections:%d" % st.rejected_connections,
+        "sync_full:0",
+        "sync_partial_ok:0",
+        "sync_partial_err:0",
         "expired_keys:%d" % st.expired_keys,
+        "expired_stale_perc:%.2f" % (st.expired_stale_perc * 100),
+        "expired_time_cap_reached_count:%d" % st.expired_time_cap_reached_count,
+        "expire_cycle_cpu_milliseconds:%d" % (st.expire_cycle_time_used_us // 1000),
         "evicted_keys:%d" % st.evicted_keys,
+        "evicted_clients:%d" % st.evicted_clients,
+        "total_eviction_exceeded_time:%d" % (evict_total // 1000),
+        "current_eviction_exceeded_time:%d" % (evict_current // 1000),
         "keyspace_hits:%d" % st.keyspace_hits,
         "keyspace_misses:%d" % st.keyspace_misses,
         "pubsub_channels:%d" % pubsub[0],
         "pubsub_patterns:%d" % pubsub[1],
         "pubsubshard_channels:%d" % pubsub[2],
-        "latest_fork_usec:%d" % getattr(s.hooks.get("rdb_state"), "latest_fork_usec", 0),
-        "total_forks:%d" % getattr(s.hooks.get("rdb_state"), "total_forks", 0),
+        "latest_fork_usec:%d" % getattr(rdb, "latest_fork_usec", 0),
+        "total_forks:%d" % getattr(rdb, "total_forks", 0),
+        "migrate_cached_sockets:0",  # MIGRATE opens a connection per call, caches none
+        "slave_expires_tracked_keys:0",
+        # No active defragmentation, as Redis with activedefrag no.
+        "active_defrag_hits:0",
+        "active_defrag_misses:0",
+        "active_defrag_key_hits:0",
+        "active_defrag_key_misses:0",
+        "total_active_defrag_time:0",
+        "current_active_defrag_time:0",
         "tracking_total_keys:%d" % tracking[0],
         "tracking_total_items:%d" % tracking[1],
         "tracking_total_prefixes:%d" % tracking[2],
-        "unexpected_error_replies:0",
+        "unexpected_error_replies:%d" % st.unexpected_error_replies,
         "total_error_replies:%d" % st.total_error_replies,
+        "dump_payload_sanitizations:%d" % st.dump_payload_sanitizations,
+        "total_reads_processed:%d" % st.total_reads_processed,
+        "total_writes_processed:%d" % st.total_writes_processed,
+        # One thread does all I/O, as Redis with io-threads 1.
+        "io_threaded_reads_processed:0",
+        "io_threaded_writes_processed:0",
+        # Output goes out through trio sends of each batch, not Redis's resizable
+        # per-client reply buffer: there is nothing to shrink or expand, so 0.
+        "reply_buffer_shrinks:0",
+        "reply_buffer_expands:0",
     ]
 
 
@@ -201,7 +344,7 @@ def _replication(s: Any) -> list[str]:
         "master_repl_offset:0",
         "second_repl_offset:-1",
         "repl_backlog_active:0",
-        "repl_backlog_size:1048576",
+        "repl_backlog_size:%d" % s.config["repl-backlog-size"],
         "repl_backlog_first_byte_offset:0",
         "repl_backlog_histlen:0",
     ]
@@ -211,19 +354,23 @@ def _replication(s: Any) -> list[str]:
 def _cpu(s: Any) -> list[str]:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        th = resource.getrusage(resource.RUSAGE_THREAD)  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        th = ru
     return [
         "used_cpu_sys:%.6f" % ru.ru_stime,
         "used_cpu_user:%.6f" % ru.ru_utime,
         "used_cpu_sys_children:%.6f" % ch.ru_stime,
         "used_cpu_user_children:%.6f" % ch.ru_utime,
-        "used_cpu_sys_main_thread:%.6f" % ru.ru_stime,
-        "used_cpu_user_main_thread:%.6f" % ru.ru_utime,
+        "used_cpu_sys_main_thread:%.6f" % th.ru_stime,
+        "used_cpu_user_main_thread:%.6f" % th.ru_utime,
     ]
 
 
 @section("modules")
 def _modules(s: Any) -> list[str]:
-    return []
+    return []  # no modules loaded
 
 
 @section("errorstats")
@@ -257,25 +404,29 @@ def _commandstats(s: Any) -> list[str]:
     return out
 
 
-_TITLES = {"cpu": "CPU", "errorstats": "Errorstats", "commandstats": "Commandstats"}
+@section("latencystats")
+def _latencystats(s: Any) -> list[str]:
+    # Redis (latency-tracking yes) prints latency_percentiles_usec_<cmd> from a
+    # per-command histogram of call times; the dispatcher keeps only totals
+    # (calls, ns), so the section is empty, as in Redis with latency-tracking no.
+    return []
+
+
+_TITLES = {"cpu": "CPU", "errorstats": "Errorstats", "commandstats": "Commandstats",
+           "latencystats": "Latencystats"}
 
 
 def info_text(server: Any, args: list[bytes]) -> bytes:
-    names = [a.decode("latin-1").lower() for a in args]
+    names = {a.decode("latin-1").lower() for a in args}
     if not names or "default" in names:
-        wanted = list(DEFAULT_SECTIONS)
-    else:
-        wanted = []
+        names.update(DEFAULT_SECTIONS)
     if "all" in names or "everything" in names:
-        wanted = [n for n in SECTIONS if n != "modules" or "everything" in names]
-        wanted = [n for n in DEFAULT_SECTIONS if n in wanted] + ["commandstats"]
-    for n in names:
-        if n in SECTIONS and n not in wanted:
-            wanted.append(n)
+        names.update(ALL_SECTIONS)  # no module sections: "all" and "everything" agree
     parts = []
-    for n in wanted:
-        lines = SECTIONS[n](server)
-        parts.append("# %s\r\n%s" % (_TITLES.get(n, n.capitalize()), "".join(line + "\r\n" for line in lines)))
+    for n in ALL_SECTIONS:
+        if n in names:
+            lines = SECTIONS[n](server)
+            parts.append("# %s\r\n%s" % (_TITLES.get(n, n.capitalize()), "".join(line + "\r\n" for line in lines)))
     return "\r\n".join(parts).encode()
 
 
@@ -330,11 +481,7 @@ def swapdb(c: Any, argv: list[bytes]) -> Any:
         raise CommandError(errors.DB_INDEX)
     if a != b:
         da, db = dbs[a], dbs[b]
-        # Swap the contents, not the objects: sessions keep pointing at "db n".
-        for attr in ("slots", "ttls", "atime", "size", "nttl", "expire_cursor", "avg_ttl"):
-            va, vb = getattr(da, attr), getattr(db, attr)
-            setattr(da, attr, vb)
-            setattr(db, attr, va)
+        da.swap_contents(db)  # the contents, not the objects: sessions keep pointing at "db n"
         # A watched key that exists in either database now holds something else
         # (touchAllWatchedKeysInDb); blocked clients may find their key ready.
         da.touch_watched(db)
@@ -409,7 +556,14 @@ def config_set(c: Any, argv: list[bytes]) -> Any:
 
 @command("config|resetstat", 2, "admin noscript loading stale", group=SRV, since="2.0.0")
 def config_resetstat(c: Any, argv: list[bytes]) -> Any:
+    # resetServerStats + resetCommandTableStats + resetErrorTableStats.
     c.server.stats.reset()
+    rdb = c.server.hooks.get("rdb_state")
+    if rdb is not None:
+        rdb.saves = rdb.total_forks = rdb.latest_fork_usec = 0
+    aof = c.server.hooks.get("aof_state")
+    if aof is not None:
+        aof.rewrites = aof.consecutive_failures = 0
     for cmd in all_commands():
         for x in [cmd, *cmd.subcommands.values()]:
             x.calls = x.ns = x.rejected_calls = x.failed_calls = 0

@@ -2,6 +2,7 @@
 
     root nursery
     ├── cron                      (active expiry, client timeouts; every 1/hz s)
+    ├── sampler                   (INFO's instantaneous_* metrics; every 100 ms)
     ├── signal watcher            (SIGINT/SIGTERM -> shutdown; CLI only)
     └── connections nursery
         ├── accept loop per listener (TCP per bind address, unix socket)
@@ -30,6 +31,7 @@ from typing import Any
 import trio
 
 from .. import REDIS_VERSION, __version__
+from ..commands.registry import total_calls
 from ..config import Config
 from ..log import Log
 from .connection import Connection, RoundEnd, handle_client
@@ -123,13 +125,20 @@ async def _cron(server: Server) -> None:
         server.tick_lru_clock()
         if server.active_expire_enabled and not server.expiry_paused():
             # Redis spends at most 25% of each cron period on expiry (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
-            deadline = clock() + period * 0.25 * server.config["active-expire-effort"]
+            start = clock()
+            deadline = start + period * 0.25 * server.config["active-expire-effort"]
             now = server.now_ms()
+            sampled = expired = 0
+            capped = False
             for db in server.dbs:
                 if db.nttl:
-                    db.active_expire(now, deadline, clock)
+                    n, seen = _expire_db(db, now, deadline, clock)
+                    expired += n
+                    sampled += seen
                 if clock() > deadline:
+                    capped = True
                     break
+            _expire_stats(server.stats, start, clock(), sampled, expired, capped)
         timeout = server.config["timeout"]
         if timeout:
             limit = time.monotonic() - timeout
@@ -138,6 +147,66 @@ async def _cron(server: Server) -> None:
                     s.kill()
         for fn in server.hooks.get("cron", ()):
             fn()
+
+
+def _expire_db(db: Any, now: int, deadline: float, clock: Any) -> tuple[int, int]:
+    """One database's active expiry; returns (keys reclaimed, TTL keys sampled).
+
+    The sampled count (INFO's expired_stale_perc) is read off the slots the
+    pass walked -- from the expiry cursor before to the cursor after, the whole
+    ring when it came back to its start -- as what they hold now plus what was
+    reclaimed from them; that walk costs no more than the pass did.
+    """
+    ttls = db.ttls
+    before = db.expire_cursor
+    n = db.active_expire(now, deadline, clock)
+    after = db.expire_cursor
+    nslots = len(ttls)
+    steps = (after - before) % nslots or nslots
+    seen = n
+    for i in range(steps):
+        t = ttls[(before + i) % nslots]
+        if t:
+            seen += len(t)
+    return n, seen
+
+
+def _expire_stats(stats: Any, start: float, end: float, sampled: int, expired: int, capped: bool) -> None:
+    """activeExpireCycle's INFO stats: stale share (5% weight per cycle), time cap hits, time."""
+    perc = expired / sampled if sampled else 0.0
+    stats.expired_stale_perc = perc * 0.05 + stats.expired_stale_perc * 0.95
+    if capped:
+        stats.expired_time_cap_reached_count += 1
+    stats.expire_cycle_time_used_us += int((end - start) * 1_000_000)
+
+
+SAMPLE_PERIOD = 0.1  # Redis samples its instantaneous metrics every 100 ms (run_with_period(100))
+
+
+async def _sampler(server: Server) -> None:
+    """INFO's instantaneous_* rates and the time spent over maxmemory, every 100 ms.
+
+    A task of its own, so the sampling period does not depend on ``hz``; its
+    cost is one pass over the command table (~50 us) per tick.
+    """
+    while True:
+        await trio.sleep(SAMPLE_PERIOD)
+        sample_stats(server)
+
+
+def sample_stats(server: Server) -> None:
+    now = time.monotonic()
+    st = server.stats
+    st.sample(int(now * 1000), total_calls())
+    # total/current_eviction_exceeded_time: while the evictor is over the limit
+    # (its last check failed or it carries on from the cron).
+    ev = getattr(server, "eviction", None)
+    over = ev is not None and server.oom_guard is not None and (ev.oom or ev.running)
+    if over and not st.eviction_exceeded_start:
+        st.eviction_exceeded_start = now
+    elif not over and st.eviction_exceeded_start:
+        st.total_eviction_exceeded_us += int((now - st.eviction_exceeded_start) * 1_000_000)
+        st.eviction_exceeded_start = 0.0
 
 
 async def serve(
@@ -186,6 +255,7 @@ async def serve(
     try:
         async with trio.open_nursery() as root:
             root.start_soon(_cron, server)
+            root.start_soon(_sampler, server)
             if signals:
                 root.start_soon(_signal_watcher, running, log)
             async with trio.open_nursery() as conns:

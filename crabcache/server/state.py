@@ -24,8 +24,40 @@ if TYPE_CHECKING:
 SETUP: list[Callable[["Server"], None]] = []
 
 
+STATS_METRIC_SAMPLES = 16  # Redis's STATS_METRIC_SAMPLES: the ring each instantaneous metric averages
+
+
+class InstMetric:
+    """One instantaneous metric (Redis's inst_metric): a ring of per-second rates.
+
+    ``sample`` is called every 100 ms by the server's sampler task (serverCron's
+    trackInstantaneousMetric) with the counter's current value; ``value`` is
+    the mean of the last 16 rates (getInstantaneousMetric), so about 1.6 s of
+    history.  Integer arithmetic as in Redis.
+    """
+
+    __slots__ = ("samples", "idx", "last_time_ms", "last_count")
+
+    def __init__(self, now_ms: int) -> None:
+        self.samples = [0] * STATS_METRIC_SAMPLES
+        self.idx = 0
+        self.last_time_ms = now_ms
+        self.last_count = 0
+
+    def sample(self, now_ms: int, count: int) -> None:
+        elapsed = now_ms - self.last_time_ms
+        delta = count - self.last_count
+        self.samples[self.idx] = delta * 1000 // elapsed if elapsed > 0 else 0
+        self.idx = (self.idx + 1) % STATS_METRIC_SAMPLES
+        self.last_time_ms = now_ms
+        self.last_count = count
+
+    def value(self) -> int:
+        return sum(self.samples) // STATS_METRIC_SAMPLES
+
+
 class Stats:
-    """Counters INFO stats reports; CONFIG RESETSTAT zeroes them."""
+    """Counters INFO stats reports; CONFIG RESETSTAT zeroes them (resetServerStats)."""
 
     def __init__(self) -> None:
         self.reset()
@@ -43,6 +75,38 @@ class Stats:
         self.total_writes_processed = 0  # sends to client sockets
         self.total_error_replies = 0
         self.errorstats: dict[str, int] = {}
+        # Active expiry, recorded by the cron around Database.active_expire:
+        # a running estimate of the share of sampled TTL keys found stale (0..1,
+        # 5% weight to each cycle), cycles stopped by their time budget, time spent.
+        self.expired_stale_perc = 0.0
+        self.expired_time_cap_reached_count = 0
+        self.expire_cycle_time_used_us = 0
+        # Time spent over maxmemory (sampled by the cron, 100 ms resolution):
+        # the total of finished episodes and the start of the current one (0: none).
+        self.total_eviction_exceeded_us = 0
+        self.eviction_exceeded_start = 0.0
+        # Counters of features CrabCache does not have, kept so INFO prints
+        # what an idle Redis prints and RESETSTAT has something to zero:
+        self.evicted_clients = 0  # maxmemory-clients is inert
+        self.dump_payload_sanitizations = 0  # RESTORE payloads are always checked whole, not counted
+        self.unexpected_error_replies = 0
+        # INFO's instantaneous_* figures (sampled every 100 ms by server.app's sampler).
+        now = int(time.monotonic() * 1000)
+        self.inst_ops = InstMetric(now)
+        self.inst_net_input = InstMetric(now)
+        self.inst_net_output = InstMetric(now)
+
+    def sample(self, now_ms: int, commands: int) -> None:
+        """trackInstantaneousMetric for each metric; ``now_ms`` is time.monotonic()
+        in ms, ``commands`` total_commands_processed."""
+        self.inst_ops.sample(now_ms, commands)
+        self.inst_net_input.sample(now_ms, self.total_net_input_bytes)
+        self.inst_net_output.sample(now_ms, self.total_net_output_bytes)
+
+    def eviction_exceeded_us(self, now: float) -> tuple[int, int]:
+        """(total, current) microseconds over maxmemory, the current episode included."""
+        cur = int((now - self.eviction_exceeded_start) * 1e6) if self.eviction_exceeded_start else 0
+        return self.total_eviction_exceeded_us + cur, cur
 
 
 class Clock:
