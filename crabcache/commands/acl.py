@@ -209,10 +209,13 @@ class Acl:
                 self.kill_clients_of(None, name)
         self.user_changed(self.default)
 
+    def config_lines(self) -> list[str]:
+        """CONFIG REWRITE's user lines (rewriteConfigUserOption), in name order."""
+        return ["user %s %s" % (n.decode("latin-1"), u.describe()) for n, u in sorted(self.users.items())]
+
     def save(self) -> None:
         path = self.server.config["aclfile"]
-        text = "".join("user %s %s\n" % (n.decode("latin-1"), u.describe())
-                       for n, u in sorted(self.users.items()))
+        text = "".join(line + "\n" for line in self.config_lines())
         tmp = "%s.tmp-%d" % (path, os.getpid())
         try:
             with open(tmp, "w", encoding="latin-1") as f:
@@ -320,6 +323,7 @@ def setup(server: Any) -> None:
     server.hooks["acl_script_check"] = script_check
     server.hooks["acl_exec_check"] = exec_check
     server.config.listeners.append(a.on_config)
+    server.config.rewrite_users = a.config_lines
 
 
 state.SETUP.append(setup)
