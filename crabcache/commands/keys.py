@@ -15,7 +15,8 @@ Rules of this module:
   the ``*-max-*`` settings in ``config``); strings are answered here:
   ``bytearray`` (changed in place) is "raw", ``bytes`` is "int" when Redis's
   tryObjectEncoding would make it a long (<= 20 chars), "embstr" up to 44
-  bytes, "raw" beyond.
+  bytes, "raw" beyond; an integral INCRBYFLOAT result, which never went
+  through tryObjectEncoding, is "embstr" (``strings.EMBSTR_INTS``).
 * COPY duplicates a value with its ``dup()`` method when it has one, else a
   deep copy; strings are immutable ``bytes`` (shared) or copied bytearrays.
 * SORT reads lists and sets by iterating them and sorted sets through
@@ -42,7 +43,7 @@ from ..keyspace.slots import NSLOTS
 from ..protocol.writer import OK, Status
 from .args import LLONG_MAX, parse_int, try_int
 from .registry import command, container
-from .strings import _opt
+from .strings import EMBSTR_INTS, _opt
 
 GEN = "generic"
 
@@ -458,10 +459,11 @@ SHARED_REFCOUNT = 2147483647  # OBJ_SHARED_REFCOUNT (INT_MAX)
 
 
 def string_encoding(v: Any) -> bytes:
-    """What tryObjectEncoding made of a string value."""
+    """What tryObjectEncoding made of a string value (an integral INCRBYFLOAT
+    result skipped it: "embstr", see strings.EMBSTR_INTS)."""
     if type(v) is bytearray:
         return b"raw"
-    if len(v) <= 20 and try_int(v) is not None:
+    if len(v) <= 20 and try_int(v) is not None and EMBSTR_INTS.get(id(v)) is not v:
         return b"int"
     return b"embstr" if len(v) <= 44 else b"raw"
 

@@ -17,19 +17,21 @@ Rules of this module:
   GETEX looks at the key first).
 * OBJECT ENCODING of a string is derived from the value (``keys.py``):
   ``bytearray`` is "raw", ``bytes`` is int/embstr/raw by content, which is
-  what tryObjectEncoding would have chosen when it was stored.
+  what tryObjectEncoding would have chosen when it was stored -- except an
+  integral INCRBYFLOAT result, which Redis keeps "embstr" (``EMBSTR_INTS``).
 * Every write counts in ``server.dirty`` and emits Redis's keyspace event.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from .. import errors, ldouble
 from ..errors import CommandError
 from ..persistence import propagate
 from ..protocol.writer import OK
-from .args import LLONG_MAX, LLONG_MIN, parse_int
+from .args import LLONG_MAX, LLONG_MIN, parse_int, try_int
 from .registry import command
 
 STR = "string"
@@ -470,6 +472,44 @@ def decrby(c: Any, argv: list[bytes]) -> Any:
     return _incr(c, argv[1], -n)
 
 
+# --- INCRBYFLOAT's "embstr" integers ----------------------------------------------------
+# Redis stores INCRBYFLOAT's result as a fresh string object without
+# tryObjectEncoding, so an integral result ("3") is "embstr" where SET k 3 is
+# "int".  Values here are plain bytes whose OBJECT ENCODING is derived from the
+# content (keys.string_encoding); the exception is remembered off the GET/SET/INCR
+# path, by identity: id -> the very object stored (the strong reference keeps the id
+# from being reused while the mark exists).  Only results that would read as "int"
+# are marked.  RENAME, MOVE, COPY and SWAPDB carry the same object, so the mark
+# follows it as Redis's embstr does; any other write stores another object.  Marks
+# whose object only this dict still holds are swept whenever the dict has doubled
+# since the last sweep, so it stays proportional to the live marked values.
+EMBSTR_INTS: dict[int, bytes] = {}
+_embstr_sweep_at = 1024
+
+
+def _refcounts(d: dict[int, bytes]) -> list[tuple[int, int]]:
+    return [(k, sys.getrefcount(o)) for k, o in d.items()]
+
+
+# What _refcounts reports for an object only the dict holds (interpreter-dependent).
+_ONLY_IN_DICT = _refcounts({0: bytes(bytearray(b"00"))})[0][1]
+
+
+def _mark_embstr(v: bytes) -> bytes:
+    """``v`` as an object of its own, remembered as "embstr" by OBJECT ENCODING."""
+    global _embstr_sweep_at
+    if len(v) == 1:  # CPython shares one b"3" for every 1-byte bytes: make a private one
+        v = ord(v).to_bytes(1, "big")
+    marks = EMBSTR_INTS
+    if len(marks) >= _embstr_sweep_at:
+        for k, refs in _refcounts(marks):
+            if refs <= _ONLY_IN_DICT:
+                del marks[k]
+        _embstr_sweep_at = max(1024, 2 * len(marks))
+    marks[id(v)] = v
+    return v
+
+
 @command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), group=STR, since="2.6.0",
          summary="Increment the float value of a key by the given amount", complexity="O(1)")
 def incrbyfloat(c: Any, argv: list[bytes]) -> Any:
@@ -477,6 +517,8 @@ def incrbyfloat(c: Any, argv: list[bytes]) -> Any:
     db = c.db
     v = write_string(c, key)
     new = ldouble.incrbyfloat(None if v is None else bytes(v), argv[2])
+    if len(new) <= 20 and try_int(new) is not None:
+        new = _mark_embstr(new)
     db.set(key, new, keep_ttl=True)
     c.server.dirty += 1
     c.server.notify(db, "$", b"incrbyfloat", key)
