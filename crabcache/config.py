@@ -288,7 +288,7 @@ PARAMS: list[Param] = [
     Param("slowlog-log-slower-than", Int(-1, LLONG_MAX), 10000),
     Param("slowlog-max-len", Int(0, LLONG_MAX), 128),
     Param("latency-monitor-threshold", Int(0, LLONG_MAX), 0),
-    Param("latency-tracking", Bool(), True, inert=True),
+    Param("latency-tracking", Bool(), True),
     Param("tracking-table-max-keys", Int(0, LLONG_MAX), 1000000),
     # encodings (OBJECT ENCODING follows these thresholds)
     # 512, not upstream's 128: the reference build (Debian's 7.0.15) reports 512.
@@ -363,7 +363,7 @@ PARAMS: list[Param] = [
     Param("ignore-warnings", String(), '', inert=True),
     Param("io-threads-do-reads", Bool(), False, mutable=False, inert=True),
     Param("jemalloc-bg-thread", Bool(), True, inert=True),
-    Param("latency-tracking-info-percentiles", String(), '50 99 99.9', inert=True),
+    Param("latency-tracking-info-percentiles", String(), '50 99 99.9'),
     Param("masterauth", String(), '', inert=True),
     Param("masteruser", String(), '', inert=True),
     Param("min-replicas-max-lag", Int(0, LLONG_MAX), 10, aliases=('min-slaves-max-lag',), inert=True),

@@ -23,6 +23,17 @@ from .protocol.writer import BULK_HEADERS, ENCODERS, QUEUED, Status, encode_othe
 if TYPE_CHECKING:
     from .server.session import Session
 
+# Latency tracking (Redis 7.0's latencystats, LATENCY HISTOGRAM): every command
+# has ``hist``, a list of 21 power-of-two buckets, and each call adds 1 to
+# ``hist[LAT_BUCKET[(ns // 1000 * 1000 // 129).bit_length()]]``.  Redis
+# records a call's whole microseconds (as ns, at least 1) in an HDR histogram
+# (2 significant digits) and LATENCY HISTOGRAM reports it by the levels
+# 1024 ns * 2**i; a value belongs to level 2**k while v < 129 * 2**(k-7) (the
+# level plus its HDR bucket), hence the // 129.  Buckets below 1024 ns join the
+# first, those past 2**30 ns the last (Redis clamps at 1 s).  The lists, the
+# latency-tracking switch and the readers live in commands/introspection.py.
+LAT_BUCKET = [max(0, min(20, bl - 3)) for bl in range(128)]
+
 
 class Deferred:
     """A reply that is not ready yet (BLPOP, WAIT, CLIENT PAUSE ...).
@@ -136,6 +147,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
                 mark = now
                 cmd.calls += 1
                 cmd.ns += ns
+                cmd.hist[LAT_BUCKET[(ns // 1000 * 1000 // 129).bit_length()]] += 1  # type: ignore[attr-defined]
                 if ns >= slow_ns:
                     r = server.hooks["after_call"](c, cmd, argv, ns // 1000, r)
         else:
@@ -180,7 +192,8 @@ def run_same(c: "Session", cmd: Command, cmds: list[list[bytes]], i: int, out: l
     Everything per command stays per command -- the handler, its error
     counting, the encoding, serving clients a write has made ready -- except
     the lookup, the lane checks and the clock: the run is timed as a whole,
-    and commandstats and SLOWLOG give each command an equal share of it.
+    and commandstats, SLOWLOG and the latency histogram give each command an
+    equal share of it (the histogram records the run's mean once per command).
     (A pipelined run is one read's worth of commands, so the share is as
     close as the one-clock-read lane already is.)  The caller has set
     ``c.last_cmd``; only a plain session without maxmemory gets here.
@@ -228,6 +241,8 @@ def run_same(c: "Session", cmd: Command, cmds: list[list[bytes]], i: int, out: l
     ns = now - mark
     cmd.calls += k
     cmd.ns += ns
+    # The latency histogram gets k records of the run's mean, the same equal share.
+    cmd.hist[LAT_BUCKET[(ns // k // 1000 * 1000 // 129).bit_length()]] += k  # type: ignore[attr-defined]
     if ns >= server.slow_ns and ns // k >= server.slow_ns:
         after = server.hooks["after_call"]
         for argv in cmds[i:i + k]:
@@ -338,6 +353,7 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
     # (registry.total_calls), one increment less on the hot path.
     cmd.calls += 1
     cmd.ns += ns
+    cmd.hist[LAT_BUCKET[(ns // 1000 * 1000 // 129).bit_length()]] += 1  # type: ignore[attr-defined]
     if ns >= c.server.slow_ns:  # SLOWLOG / LATENCY / MONITOR want it (MONITOR makes it 0)
         reply = c.server.hooks["after_call"](c, cmd, argv, ns // 1000, reply)
     if c.tracking is not None:  # client-side caching: remember keys, flush own invalidations

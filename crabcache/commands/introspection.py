@@ -38,12 +38,12 @@ from ..protocol.writer import OK, Map, Raw, Status, Verbatim, encode
 from ..server import state
 from . import connection as _client_container  # noqa: F401  (declares the CLIENT container)
 from .args import parse_int
-from .registry import command, container
+from .registry import Command, command, container
+from .server import section
 
 if TYPE_CHECKING:
     from ..server.session import Session
     from ..server.state import Server
-    from .registry import Command
 
 
 def _syntax(argv: list[bytes]) -> CommandError:
@@ -415,12 +415,10 @@ def latency_reset(c: Any, argv: list[bytes]) -> Any:
     return n
 
 
-# LATENCY DOCTOR / GRAPH / HISTOGRAM: Redis's reply shapes over our samples.
-# DOCTOR's texts are Redis's; its advice list is a shorter one.  GRAPH draws
-# the samples as columns of 4 rows (Redis draws a finer sparkline).  HISTOGRAM
-# has no per-call distribution to read (the dispatcher keeps a count and a
-# total time per command), so each command's calls sit in the power-of-two
-# bucket of their mean time.
+# LATENCY DOCTOR / GRAPH: Redis's reply shapes over our samples.  DOCTOR's
+# texts are Redis's; its advice list is a shorter one.  GRAPH draws the samples
+# as columns of 4 rows (Redis draws a finer sparkline).  LATENCY HISTOGRAM and
+# INFO latencystats read the per-command latency histograms (below).
 
 _DOCTOR_DISABLED = (
     b"I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. "
@@ -501,37 +499,147 @@ def latency_graph(c: Any, argv: list[bytes]) -> Any:
     return Verbatim(head + b"-" * 80 + b"\n" + b"\n".join(lines) + b"\n")
 
 
-def _histogram(cmd: Any) -> Map:
-    mean_ns = cmd.ns // max(cmd.calls, 1)
-    bound = 1024
-    while bound < mean_ns:
-        bound *= 2
-    return Map([b"calls", cmd.calls, b"histogram_usec", Map([bound // 1000, cmd.calls])])
+# --- latency tracking: per-command histograms (Redis 7.0's latencystats) ---------------
+# Every command (subcommands too) has ``latency_hist``: 21 counts, bucket i for
+# the calls that Redis's HDR histogram would report at the level 1024 ns * 2**i
+# (dispatch.LAT_BUCKET says which; the dispatcher adds one per call, and a
+# pipelined run of one command adds the run's mean once per command).  The
+# dispatcher writes to ``cmd.hist``: that list, or a shared sink while
+# ``latency-tracking`` is no, so the switch costs the hot path nothing.
+# CONFIG RESETSTAT zeroes them (Redis frees the histograms).
+LATENCY_BUCKETS = 21
+# LATENCY HISTOGRAM's key for each bucket: the highest value HDR files with the
+# level (level + its HDR bucket - 1 ns) in whole usec; the last level is cut
+# short by the 1 s maximum, at 2**30 - 1 ns, as Redis's iterator is.
+LATENCY_LEVEL_USEC = [(2**k + 2**(k - 7) - 1) // 1000 for k in range(10, 30)] + [(2**30 - 1) // 1000]
+# INFO latencystats' percentile values come from the same buckets: a bucket
+# reads as the highest value it may hold (Redis, with 2 significant digits,
+# says the value's own HDR bucket; here it is the power-of-two one).  Past
+# 2**29 that is the highest equivalent of the 1 s clamp.
+LATENCY_TOP_NS = [2**k + 2**(k - 7) - 1 for k in range(10, 30)] + [1002438655]
+_SINK = [0] * LATENCY_BUCKETS
+setattr(Command, "hist", _SINK)  # a command no server set up yet (tests) records nowhere
+
+
+def _latency_commands() -> list[Command]:
+    from .registry import all_commands
+
+    out = []
+    for top in all_commands():
+        out.append(top)
+        out.extend(top.subcommands.values())
+    return out
+
+
+def latency_tracking_setup(server: Server) -> None:
+    """Give every command its histogram (once per process: commands, like their
+    counts, are shared) and point the dispatcher at it per ``latency-tracking``."""
+    on = bool(server.config["latency-tracking"])
+    for cmd in _latency_commands():
+        h = cmd.__dict__.get("latency_hist")
+        if h is None:
+            h = cmd.__dict__["latency_hist"] = [0] * LATENCY_BUCKETS
+        cmd.__dict__["hist"] = h if on else _SINK
+
+
+def latency_histograms_reset() -> None:
+    for cmd in _latency_commands():
+        h = cmd.__dict__.get("latency_hist")
+        if h is not None:
+            h[:] = [0] * LATENCY_BUCKETS
+
+
+def _latency_hist(cmd: Command) -> list[int] | None:
+    """The command's histogram if it holds any call (Redis's ``latency_histogram``)."""
+    h: list[int] | None = cmd.__dict__.get("latency_hist")
+    return h if h is not None and any(h) else None
+
+
+def _histogram(h: list[int]) -> Map:
+    """fillCommandCDF: calls, and the cumulative count at each level that has any."""
+    cdf = Map()
+    total = 0
+    for i, n in enumerate(h):
+        if n:
+            total += n
+            cdf += [LATENCY_LEVEL_USEC[i], total]
+    return Map([b"calls", total, b"histogram_usec", cdf])
+
+
+def latency_percentiles(h: list[int], percentiles: list[float]) -> list[float]:
+    """hdr_value_at_percentile over the buckets, in usec."""
+    total = sum(h)
+    out = []
+    for p in percentiles:
+        want = max(1, int(min(p, 100.0) / 100 * total + 0.5))
+        seen = 0
+        for i, n in enumerate(h):
+            seen += n
+            if seen >= want:  # p0 reads the lowest value the bucket may hold
+                ns = LATENCY_TOP_NS[i] if p != 0.0 else (LATENCY_TOP_NS[i - 1] + 1 if i else 1)
+                out.append(ns / 1000.0)
+                break
+    return out
+
+
+def _info_percentiles(raw: str) -> list[float]:
+    out = []
+    for word in raw.split():
+        try:
+            out.append(float(word))
+        except ValueError:
+            pass
+    return out
+
+
+def latencystats_lines(server: Any) -> list[str]:
+    """INFO latencystats: ``latency_percentiles_usec_<command>:p50=...,p99=...``
+    per command with calls, the percentiles of ``latency-tracking-info-percentiles``;
+    nothing while latency-tracking is off."""
+    cfg = server.config
+    if not cfg["latency-tracking"]:
+        return []
+    pcts = _info_percentiles(cfg["latency-tracking-info-percentiles"])
+    labels = []
+    for p in pcts:
+        text = "%f" % p
+        labels.append(text.rstrip("0").rstrip(".") if "." in text else text)  # trimDoubleString
+    out = []
+    for cmd in _latency_commands():
+        h = _latency_hist(cmd)
+        if h is None:
+            continue
+        values = latency_percentiles(h, pcts)
+        out.append("latency_percentiles_usec_%s:%s" % (
+            cmd.name, ",".join("p%s=%.3f" % (lab, v) for lab, v in zip(labels, values))))
+    return out
 
 
 @command("latency|histogram", -2, "admin noscript loading stale", group=SRV, since="7.0.0",
          summary="Return the cumulative distribution of latencies of a subset of commands or all.")
 def latency_histogram(c: Any, argv: list[bytes]) -> Any:
-    from .registry import COMMANDS, all_commands
+    from .registry import COMMANDS
 
-    if len(argv) == 2:
-        cmds = []
-        for top in all_commands():
-            cmds.append(top)
-            cmds.extend(top.subcommands.values())
-    else:
-        cmds = []
-        for name in argv[2:]:
-            head, _, sub = name.lower().partition(b"|")
-            found = COMMANDS.get(head)
-            if found is not None and sub:
-                found = found.subcommands.get(sub)
-            if found is not None and found not in cmds:
-                cmds.append(found)
     out = Map()
-    for cmd in cmds:
-        if cmd.calls:
-            out += [cmd.name.encode(), _histogram(cmd)]
+    if len(argv) == 2:
+        for cmd in _latency_commands():
+            h = _latency_hist(cmd)
+            if h is not None:
+                out += [cmd.name.encode(), _histogram(h)]
+        return out
+    # latencySpecificCommandsFillCDF: in the order asked, repeats included; a
+    # container stands for its subcommands; unknown names are skipped.
+    for name in argv[2:]:
+        head, bar, sub = name.lower().partition(b"|")
+        found = COMMANDS.get(head)
+        if found is not None and bar:
+            found = found.subcommands.get(sub) if b"|" not in sub else None
+        if found is None:
+            continue
+        for cmd in [found, *found.subcommands.values()]:
+            h = _latency_hist(cmd)
+            if h is not None:
+                out += [cmd.name.encode(), _histogram(h)]
     return out
 
 
@@ -608,6 +716,23 @@ def setup(server: Server) -> None:
     server.config.listeners.append(
         lambda name, old: ist.update() if name in (
             "slowlog-log-slower-than", "latency-monitor-threshold") else None)
+    latency_tracking_setup(server)
+    server.config.listeners.append(
+        lambda name, old: latency_tracking_setup(server) if name == "latency-tracking" else None)
+    # CONFIG RESETSTAT (commands/server.py) resets ``server.stats``; the latency
+    # histograms go with it, as Redis's resetCommandTableStats frees them.
+    stats_reset = server.stats.reset
+
+    def reset_stats() -> None:
+        stats_reset()
+        latency_histograms_reset()
+
+    server.stats.reset = reset_stats  # type: ignore[method-assign]
+
+
+# INFO latencystats (commands/server.py owns INFO and declares the section
+# empty): registered here, after server.py's, since it reads these histograms.
+section("latencystats")(latencystats_lines)
 
 
 state.SETUP.append(setup)
