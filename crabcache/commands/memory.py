@@ -74,8 +74,10 @@ def _stats(s: Any) -> dict[bytes, Any]:
     for db in s.dbs:
         if not db.size:
             continue
-        main = sys.getsizeof(db.slots) + sum(sys.getsizeof(d) for d in db.slots if d)
-        exp = sum(sys.getsizeof(t) for t in db.ttls if t)
+        # The flat dicts and the per-slot key sets that shard them (keyspace.db).
+        main = (sys.getsizeof(db.data) + sys.getsizeof(db.atime) + sys.getsizeof(db.slots)
+                + sum(sys.getsizeof(k) for k in db.slots if k))
+        exp = sys.getsizeof(db.expires) + sum(sys.getsizeof(k) for k in db.ttls if k)
         out.append((b"db.%d" % db.index, {
             b"overhead.hashtable.main": main,
             b"overhead.hashtable.expires": exp,

@@ -57,7 +57,7 @@ from ..errors import CommandError
 from ..persistence import propagate
 from ..server import state
 from .db import LRU_CLOCK_MAX, lfu_decayed
-from .slots import NSLOTS, key_slot
+from .slots import NSLOTS
 
 if TYPE_CHECKING:
     from ..server.state import Server
@@ -230,36 +230,36 @@ def _time_limit_ns(tenacity: int) -> int:
     return us * 20 * 1000
 
 
-def _sample(dicts: list[Any], count: int) -> list[tuple[int, bytes]]:
-    """dictGetSomeKeys: up to ``count`` (slot, key) pairs, from a random slot onwards."""
-    out: list[tuple[int, bytes]] = []
+def _sample(shards: list[Any], count: int) -> list[bytes]:
+    """dictGetSomeKeys: up to ``count`` keys of the per-slot sets, from a random slot onwards."""
+    out: list[bytes] = []
     slot = random.getrandbits(14)
     for _ in range(NSLOTS):
-        d = dicts[slot]
+        d = shards[slot]
         if d:
             need = count - len(out)
             n = len(d)
             if n <= need:
-                out.extend([(slot, k) for k in d])
+                out.extend(d)
             else:
                 start = random.randrange(min(n, 4096) - need + 1)
-                out.extend([(slot, k) for k in islice(d, start, start + need)])
+                out.extend(islice(d, start, start + need))
             if len(out) >= count:
                 break
         slot = (slot + 1) & (NSLOTS - 1)
     return out
 
 
-def _random_key(dicts: list[Any]) -> bytes | None:
-    """dictGetRandomKey over the slot dicts (random slot among non-empty ones)."""
+def _random_key(shards: list[Any]) -> bytes | None:
+    """dictGetRandomKey over the per-slot key sets (random slot among non-empty ones)."""
     for _ in range(64):
-        d = dicts[random.getrandbits(14)]
+        d = shards[random.getrandbits(14)]
         if d:
             break
     else:
         slot = random.getrandbits(14)
         for _ in range(NSLOTS):
-            d = dicts[slot]
+            d = shards[slot]
             if d:
                 break
             slot = (slot + 1) & (NSLOTS - 1)
@@ -403,8 +403,7 @@ class Evictor:
                 del pool[best]
                 i, key = best
                 db = dbs[i]
-                d = (db.ttls if volatile else db.slots)[key_slot(key)]
-                if not d or key not in d:
+                if key not in (db.expires if volatile else db.data):
                     continue  # gone since it was sampled
                 return self._delete(db, key)
         return None
@@ -412,22 +411,22 @@ class Evictor:
     def _populate(self, db: "Database", policy: str, volatile: bool) -> None:
         # evictionPoolPopulate: score the sampled keys, keep the EVPOOL_SIZE best.
         server = self.server
-        pairs = _sample(db.ttls if volatile else db.slots, server.config["maxmemory-samples"])
+        keys = _sample(db.ttls if volatile else db.slots, server.config["maxmemory-samples"])
         pool = self.pool
         i = db.index
         if policy == "volatile-ttl":
-            ttls = db.ttls
-            for slot, key in pairs:
-                pool[(i, key)] = TTL_MAX - ttls[slot][key]  # type: ignore[index]
+            expires = db.expires
+            for key in keys:
+                pool[(i, key)] = TTL_MAX - expires[key]
         else:
             atime = db.atime
             if policy.endswith("lfu"):
-                for slot, key in pairs:
-                    pool[(i, key)] = 255 - lfu_decayed(atime[slot][key], server)  # type: ignore[index]
+                for key in keys:
+                    pool[(i, key)] = 255 - lfu_decayed(atime[key], server)
             else:
                 clock = server.lru_clock
-                for slot, key in pairs:
-                    f = atime[slot][key]  # type: ignore[index]
+                for key in keys:
+                    f = atime[key]
                     # estimateObjectIdleTime (seconds; Redis's ms are seconds x 1000)
                     pool[(i, key)] = clock - f if clock >= f else clock + LRU_CLOCK_MAX - f
         if len(pool) > EVPOOL_SIZE:
@@ -435,8 +434,7 @@ class Evictor:
                 del pool[k]
 
     def _delete(self, db: "Database", key: bytes) -> int:
-        slot = key_slot(key)
-        value = db.slots[slot][key]  # type: ignore[index]
+        value = db.data[key]
         size = self.meter.freed(key, value)
         server = self.server
         if db.delete(key):  # an expired key is reclaimed as expired, not evicted

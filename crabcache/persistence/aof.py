@@ -439,24 +439,21 @@ def write_base(server: Server, f: Any, now_ms: int) -> None:
         if not db.size:
             continue
         out.append(encode([b"SELECT", b"%d" % db.index]))
-        for slot, d in enumerate(db.slots):
-            if not d:
+        expires = db.expires
+        for key, value in list(db.data.items()):
+            when = expires.get(key)
+            if when is not None and when <= now_ms:
                 continue
-            ttls = db.ttls[slot]
-            for key, value in list(d.items()):
-                when = ttls.get(key) if ttls else None
-                if when is not None and when <= now_ms:
-                    continue
-                for argv in rewrite_object(key, value):
-                    b = encode(argv)
-                    out.append(b)
-                    size += len(b)
-                if when is not None:
-                    out.append(encode([b"PEXPIREAT", key, b"%d" % when]))
-                if size > 1 << 20:
-                    f.write(b"".join(out))
-                    out.clear()
-                    size = 0
+            for argv in rewrite_object(key, value):
+                b = encode(argv)
+                out.append(b)
+                size += len(b)
+            if when is not None:
+                out.append(encode([b"PEXPIREAT", key, b"%d" % when]))
+            if size > 1 << 20:
+                f.write(b"".join(out))
+                out.clear()
+                size = 0
     f.write(b"".join(out))
 
 

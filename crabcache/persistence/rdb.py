@@ -396,34 +396,31 @@ def save(f: BinaryIO, dbs: Iterable[Any], now_ms: int, *, compress: bool = True,
             continue
         buf += bytes((OP_SELECTDB,)) + enc_len(db.index)
         buf += bytes((OP_RESIZEDB,)) + enc_len(db.size) + enc_len(db.nttl)
-        for slot, d in enumerate(db.slots):
-            if not d:
-                continue
-            ttls = db.ttls[slot]
-            for key, value in d.items():
-                if ttls:
-                    when = ttls.get(key)
-                    if when is not None:
-                        if when <= now_ms:
-                            continue
-                        buf += b"\xfc" + pack_ms(when)
-                t = type(value)
-                if t is bytes or t is bytearray:
-                    # The common case, inline: type 0, key, value.
-                    buf += b"\x00"
-                    buf += enc_string(key)
-                    buf += enc_string(value, compress)
-                else:
-                    rtype, body = encode_value(value, compress, limits)
-                    buf += bytes((rtype,))
-                    buf += enc_string(key)
-                    buf += body
-                nkeys += 1
-                if len(buf) > 1 << 20:
-                    out.flush()
-                    buf = out.buf
-                    if progress is not None:
-                        progress(nkeys)
+        expires = db.expires
+        for key, value in db.data.items():
+            if expires:
+                when = expires.get(key)
+                if when is not None:
+                    if when <= now_ms:
+                        continue
+                    buf += b"\xfc" + pack_ms(when)
+            t = type(value)
+            if t is bytes or t is bytearray:
+                # The common case, inline: type 0, key, value.
+                buf += b"\x00"
+                buf += enc_string(key)
+                buf += enc_string(value, compress)
+            else:
+                rtype, body = encode_value(value, compress, limits)
+                buf += bytes((rtype,))
+                buf += enc_string(key)
+                buf += body
+            nkeys += 1
+            if len(buf) > 1 << 20:
+                out.flush()
+                buf = out.buf
+                if progress is not None:
+                    progress(nkeys)
     buf += b"\xff"
     out.flush()
     f.write(struct.pack("<Q", out.crc if checksum else 0))

@@ -150,3 +150,77 @@ def test_active_expire_reclaims_unread_keys() -> None:
         rounds += 1
     assert db.size == 1 and db.nttl == 0
     assert server.stats.expired_keys == 5000
+
+
+def check_shards(db) -> None:
+    """The flat dicts and the per-slot key sets describe the same keyspace."""
+    assert set().union(*[s for s in db.slots if s]) == set(db.data)
+    assert set().union(*[t for t in db.ttls if t]) == set(db.expires)
+    assert set(db.atime) == set(db.data)
+    assert set(db.expires) <= set(db.data)
+    for slot, keys in enumerate(db.slots):
+        assert all(key_slot(k) == slot for k in keys or ())
+    for slot, keys in enumerate(db.ttls):
+        assert all(key_slot(k) == slot for k in keys or ())
+    assert db.size == len(db.data) and db.nttl == len(db.expires)
+
+
+def test_flat_index_and_slot_shards_agree_under_random_writes() -> None:
+    server, clock = make()
+    db = server.dbs[0]
+    other = server.dbs[1]
+    rng = random.Random(7)
+    keys = [b"k%d" % i for i in range(60)] + [b"{tag}%d" % i for i in range(20)]
+    model: dict[bytes, bytes] = {}
+    ttl: dict[bytes, int] = {}
+    for step in range(4000):
+        k = rng.choice(keys)
+        op = rng.randrange(8)
+        if op < 3:
+            v = b"%d" % step
+            keep = rng.random() < 0.3
+            db.expire_if_needed(k)  # as a command's lookupKeyWrite does first
+            db.set(k, v, keep_ttl=keep)
+            if k in model and keep:
+                pass
+            else:
+                ttl.pop(k, None)
+            model[k] = v
+        elif op == 3:
+            assert db.delete(k) == (k in model)
+            model.pop(k, None)
+            ttl.pop(k, None)
+        elif op == 4 and k in model:
+            db.expire_if_needed(k)
+            when = clock.ms + rng.randrange(1, 50)
+            db.set_expire(k, when)
+            ttl[k] = when
+        elif op == 5:
+            db.expire_if_needed(k)
+            assert db.persist(k) == (k in ttl)
+            ttl.pop(k, None)
+        elif op == 6:
+            clock.advance(rng.randrange(0, 10))
+            for key in [key for key, when in ttl.items() if when <= clock.ms]:
+                del ttl[key]
+                del model[key]
+            if rng.random() < 0.5:
+                db.active_expire(clock.ms, float("inf"), lambda: 0.0)
+        else:
+            assert db.lookup(k) == model.get(k)
+        # Whatever is still stored past its time is only awaiting lazy reclaim.
+        assert {k: v for k, v in db.data.items() if k not in db.expires or db.expires[k] > clock.ms} == model
+        if step % 500 == 0:
+            check_shards(db)
+            assert sorted(db.keys()) == sorted(model)
+            assert db.data == model
+    check_shards(db)
+    # SWAPDB exchanges everything; each side is still consistent.
+    other.set(b"x", b"1")
+    db.swap_contents(other)
+    assert other.data == model and db.data == {b"x": b"1"}
+    check_shards(db)
+    check_shards(other)
+    db.flush()
+    check_shards(db)
+    assert db.size == 0 and db.lookup(b"x") is None

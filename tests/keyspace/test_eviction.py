@@ -25,7 +25,7 @@ class CountingMeter:
         self.interval = 1
 
     def refresh(self):
-        self.base = sum(len(k) + len(d[k]) for db in self.server.dbs for d in db.slots if d for k in d)
+        self.base = sum(len(k) + len(v) for db in self.server.dbs for k, v in db.data.items())
         self.pending = self.countdown = 0
         return self.base
 
