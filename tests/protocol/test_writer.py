@@ -80,3 +80,28 @@ def test_long_arrays_take_the_join_path_and_fall_back_exactly():
     out = encode(ba)
     ba[-1][0:1] = b"M"  # the reply was copied when encoded
     assert out == b"*11\r\n" + b"".join(_bulk(i) for i in items[:10]) + _bulk(b"mutable")
+
+
+def test_items_of_one_length_take_the_one_separator_join_and_fall_back_exactly():
+    # All items of one length: the reply is the items joined by "\r\n$m\r\n".
+    # Anything else of that length must still come out element by element.
+    items = [b"%03d" % i for i in range(600)]
+    want = b"*600\r\n" + b"".join(_bulk(i) for i in items)
+    assert encode(items) == want and encode(items, True) == want
+    assert encode(Map(items[:20]), True) == b"%10\r\n" + b"".join(_bulk(i) for i in items[:20])
+    empty = [b""] * 12
+    assert encode(empty) == b"*12\r\n" + b"$0\r\n\r\n" * 12
+    # same length, but not all bytes: an int, a nested reply of 3 items, a str
+    mixed = items[:11] + [123]
+    assert encode(mixed) == b"*12\r\n" + b"".join(_bulk(i) for i in items[:11]) + b":123\r\n"
+    nested = items[:11] + [[b"a", b"b", b"c"]]
+    assert encode(nested) == (b"*12\r\n" + b"".join(_bulk(i) for i in items[:11])
+                              + b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n")
+    middle = items[:5] + [b"four"] + items[5:10]  # first and last agree, one in between doesn't
+    assert encode(middle) == b"*11\r\n" + b"".join(_bulk(i) for i in middle)
+    ba = items[:10] + [bytearray(b"abc")]
+    out = encode(ba)
+    ba[-1][0:1] = b"X"  # the reply was copied when encoded
+    assert out == b"*11\r\n" + b"".join(_bulk(i) for i in items[:10]) + _bulk(b"abc")
+    long = [b"z" * 2000] * 10  # past the header table: the general path
+    assert encode(long) == b"*10\r\n" + b"".join(_bulk(i) for i in long)
