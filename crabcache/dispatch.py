@@ -147,7 +147,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
                 mark = now
                 cmd.calls += 1
                 cmd.ns += ns
-                cmd.hist[LAT_BUCKET[(ns // 1000 * 1000 // 129).bit_length()]] += 1  # type: ignore[attr-defined]
+                cmd.hist[LAT_BUCKET[(ns // 1000 * 1000 // 129).bit_length()]] += 1
                 if ns >= slow_ns:
                     r = server.hooks["after_call"](c, cmd, argv, ns // 1000, r)
         else:
@@ -242,7 +242,7 @@ def run_same(c: "Session", cmd: Command, cmds: list[list[bytes]], i: int, out: l
     cmd.calls += k
     cmd.ns += ns
     # The latency histogram gets k records of the run's mean, the same equal share.
-    cmd.hist[LAT_BUCKET[(ns // k // 1000 * 1000 // 129).bit_length()]] += k  # type: ignore[attr-defined]
+    cmd.hist[LAT_BUCKET[(ns // k // 1000 * 1000 // 129).bit_length()]] += k
     if ns >= server.slow_ns and ns // k >= server.slow_ns:
         after = server.hooks["after_call"]
         for argv in cmds[i:i + k]:
@@ -353,7 +353,7 @@ def call(c: "Session", cmd: Command, argv: list[bytes]) -> Any:
     # (registry.total_calls), one increment less on the hot path.
     cmd.calls += 1
     cmd.ns += ns
-    cmd.hist[LAT_BUCKET[(ns // 1000 * 1000 // 129).bit_length()]] += 1  # type: ignore[attr-defined]
+    cmd.hist[LAT_BUCKET[(ns // 1000 * 1000 // 129).bit_length()]] += 1
     if ns >= c.server.slow_ns:  # SLOWLOG / LATENCY / MONITOR want it (MONITOR makes it 0)
         reply = c.server.hooks["after_call"](c, cmd, argv, ns // 1000, reply)
     if c.tracking is not None:  # client-side caching: remember keys, flush own invalidations

@@ -38,8 +38,7 @@ from ..protocol.writer import OK, Map, Raw, Status, Verbatim, encode
 from ..server import state
 from . import connection as _client_container  # noqa: F401  (declares the CLIENT container)
 from .args import parse_int
-from .registry import Command, command, container
-from .server import section
+from .registry import LATENCY_BUCKETS, LATENCY_SINK, Command, command, container
 
 if TYPE_CHECKING:
     from ..server.session import Session
@@ -507,7 +506,6 @@ def latency_graph(c: Any, argv: list[bytes]) -> Any:
 # dispatcher writes to ``cmd.hist``: that list, or a shared sink while
 # ``latency-tracking`` is no, so the switch costs the hot path nothing.
 # CONFIG RESETSTAT zeroes them (Redis frees the histograms).
-LATENCY_BUCKETS = 21
 # LATENCY HISTOGRAM's key for each bucket: the highest value HDR files with the
 # level (level + its HDR bucket - 1 ns) in whole usec; the last level is cut
 # short by the 1 s maximum, at 2**30 - 1 ns, as Redis's iterator is.
@@ -517,8 +515,6 @@ LATENCY_LEVEL_USEC = [(2**k + 2**(k - 7) - 1) // 1000 for k in range(10, 30)] + 
 # says the value's own HDR bucket; here it is the power-of-two one).  Past
 # 2**29 that is the highest equivalent of the 1 s clamp.
 LATENCY_TOP_NS = [2**k + 2**(k - 7) - 1 for k in range(10, 30)] + [1002438655]
-_SINK = [0] * LATENCY_BUCKETS
-setattr(Command, "hist", _SINK)  # a command no server set up yet (tests) records nowhere
 
 
 def _latency_commands() -> list[Command]:
@@ -536,23 +532,18 @@ def latency_tracking_setup(server: Server) -> None:
     counts, are shared) and point the dispatcher at it per ``latency-tracking``."""
     on = bool(server.config["latency-tracking"])
     for cmd in _latency_commands():
-        h = cmd.__dict__.get("latency_hist")
-        if h is None:
-            h = cmd.__dict__["latency_hist"] = [0] * LATENCY_BUCKETS
-        cmd.__dict__["hist"] = h if on else _SINK
+        cmd.hist = cmd.latency_hist if on else LATENCY_SINK
 
 
 def latency_histograms_reset() -> None:
     for cmd in _latency_commands():
-        h = cmd.__dict__.get("latency_hist")
-        if h is not None:
-            h[:] = [0] * LATENCY_BUCKETS
+        cmd.latency_hist[:] = [0] * LATENCY_BUCKETS
 
 
 def _latency_hist(cmd: Command) -> list[int] | None:
     """The command's histogram if it holds any call (Redis's ``latency_histogram``)."""
-    h: list[int] | None = cmd.__dict__.get("latency_hist")
-    return h if h is not None and any(h) else None
+    h = cmd.latency_hist
+    return h if any(h) else None
 
 
 def _histogram(h: list[int]) -> Map:
@@ -719,20 +710,6 @@ def setup(server: Server) -> None:
     latency_tracking_setup(server)
     server.config.listeners.append(
         lambda name, old: latency_tracking_setup(server) if name == "latency-tracking" else None)
-    # CONFIG RESETSTAT (commands/server.py) resets ``server.stats``; the latency
-    # histograms go with it, as Redis's resetCommandTableStats frees them.
-    stats_reset = server.stats.reset
-
-    def reset_stats() -> None:
-        stats_reset()
-        latency_histograms_reset()
-
-    server.stats.reset = reset_stats  # type: ignore[method-assign]
-
-
-# INFO latencystats (commands/server.py owns INFO and declares the section
-# empty): registered here, after server.py's, since it reads these histograms.
-section("latencystats")(latencystats_lines)
 
 
 state.SETUP.append(setup)

@@ -33,6 +33,10 @@ _GROUP_CATEGORY = {
 }
 
 
+LATENCY_BUCKETS = 21  # power-of-two levels from 1024 ns (dispatch.LAT_BUCKET)
+LATENCY_SINK = [0] * LATENCY_BUCKETS
+
+
 @dataclass(eq=False)
 class Command:
     name: str  # lowercase; "container|sub" for subcommands
@@ -58,6 +62,11 @@ class Command:
     ns: int = 0  # time in the handler; INFO shows usec
     rejected_calls: int = 0
     failed_calls: int = 0
+    # Latency tracking (INFO latencystats, LATENCY HISTOGRAM; commands/introspection.py):
+    # the command's histogram, and ``hist``, where the dispatcher records -- that
+    # list while latency-tracking is yes, else a shared sink nobody reads.
+    latency_hist: list[int] = field(default_factory=lambda: [0] * LATENCY_BUCKETS)
+    hist: list[int] = field(default_factory=lambda: LATENCY_SINK)
 
     # Flags the dispatcher tests on the hot path, precomputed.
     write: bool = False

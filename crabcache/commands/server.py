@@ -406,10 +406,9 @@ def _commandstats(s: Any) -> list[str]:
 
 @section("latencystats")
 def _latencystats(s: Any) -> list[str]:
-    # Redis (latency-tracking yes) prints latency_percentiles_usec_<cmd> from a
-    # per-command histogram of call times; the dispatcher keeps only totals
-    # (calls, ns), so the section is empty, as in Redis with latency-tracking no.
-    return []
+    from .introspection import latencystats_lines  # (introspection imports this module)
+
+    return latencystats_lines(s)
 
 
 _TITLES = {"cpu": "CPU", "errorstats": "Errorstats", "commandstats": "Commandstats",
@@ -558,6 +557,9 @@ def config_set(c: Any, argv: list[bytes]) -> Any:
 def config_resetstat(c: Any, argv: list[bytes]) -> Any:
     # resetServerStats + resetCommandTableStats + resetErrorTableStats.
     c.server.stats.reset()
+    from .introspection import latency_histograms_reset  # (introspection imports this module)
+
+    latency_histograms_reset()  # resetCommandTableStats frees the histograms
     rdb = c.server.hooks.get("rdb_state")
     if rdb is not None:
         rdb.saves = rdb.total_forks = rdb.latest_fork_usec = 0
