@@ -515,3 +515,25 @@ def test_exact_bytes(raw):
           b":1\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
     got = raw(b"HELLO 3\r\nGET nokey\r\nPING\r\n", expect=10**6, timeout=0.5)
     assert got.endswith(b"_\r\n+PONG\r\n")
+
+
+def test_incr_family_on_an_existing_key_keeps_ttl_and_tells_watchers(server, rr):
+    x = rr.execute_command
+    x("SET", "n", "10", "EX", "100")
+    for cmd, args, want in (("INCR", (), 11), ("DECR", (), 10), ("INCRBY", ("5",), 15), ("DECRBY", ("3",), 12)):
+        assert x(cmd, "n", *args) == want
+        assert 0 < x("TTL", "n") <= 100
+    x("APPEND", "n", "0")  # a string changed in place: INCR still reads it
+    assert x("INCR", "n") == 121 and x("GET", "n") == b"121"
+    assert x("OBJECT", "ENCODING", "n") == b"int"
+    # WATCH sees the change made by another client.
+    other = server.client()
+    try:
+        rr.execute_command("WATCH", "n")
+        other.incr("n")
+        rr.execute_command("MULTI")
+        rr.execute_command("SET", "n", "0")
+        assert rr.execute_command("EXEC") is None
+        assert x("GET", "n") == b"122"
+    finally:
+        other.close()

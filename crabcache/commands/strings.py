@@ -433,11 +433,15 @@ def substr(c: Any, argv: list[bytes]) -> Any:
 def _incr(c: Any, key: bytes, incr: int) -> int:
     db = c.db
     v = write_string(c, key)
-    old = 0 if v is None else parse_int(bytes(v))
+    old = 0 if v is None else parse_int(v if type(v) is bytes else bytes(v))
     if (incr < 0 and old < 0 and incr < LLONG_MIN - old) or (incr > 0 and old > 0 and incr > LLONG_MAX - old):
         raise CommandError(errors.OVERFLOW)
     n = old + incr
-    db.set(key, b"%d" % n, keep_ttl=True)
+    if v is None:
+        db.set(key, b"%d" % n)
+    else:  # the key stays, TTL and access stamp included: only the value changes
+        db.replace_value(key, b"%d" % n)
+        db.touched(key)
     server = c.server
     server.dirty += 1
     if server.notify_flags:
