@@ -14,11 +14,11 @@ README lists which ones those are.
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .glob import compile_glob
+from .protocol.reader import split_inline
 
 INT_MAX = 2**31 - 1
 LLONG_MAX = 2**63 - 1
@@ -610,10 +610,12 @@ def parse_config_text(text: str) -> list[tuple[str, Any]]:
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        try:
-            words = shlex.split(line, posix=True)
-        except ValueError:
-            raise ConfigError("line %d: unbalanced quotes in configuration line" % lineno) from None
+        # sdssplitargs, as Redis reads it: "..." with C and \xHH escapes (what
+        # CONFIG REWRITE writes), '...' with \' only, nothing glued to a quote.
+        split = split_inline(line.encode("utf-8", "surrogateescape"))
+        if split is None:
+            raise ConfigError("line %d: unbalanced quotes in configuration line" % lineno)
+        words = [w.decode("utf-8", "surrogateescape") for w in split]
         if not words:
             continue
         name = words[0].lower()

@@ -75,6 +75,28 @@ def test_parse_quotes():
     assert parse_config_text('save ""\nlogfile "/tmp/a b.log"\n') == [("save", ""), ("logfile", "/tmp/a b.log")]
 
 
+def test_parse_quotes_as_sdssplitargs():
+    # Double quotes take C and \xHH escapes (what CONFIG REWRITE writes),
+    # single quotes only \'; a quote glued to the next word is an error.
+    assert parse_config_text('masterauth "a\\x41\\tb\\"c"\n') == [("masterauth", 'aA\tb"c')]
+    assert parse_config_text("masterauth 'it\\'s'\n") == [("masterauth", "it's")]
+    assert parse_config_text('masterauth "\\xc3\\xa9t\\xc3\\xa9"\n') == [("masterauth", "\u00e9t\u00e9")]
+    for bad in ('masterauth "abc\n', 'masterauth "a"b\n', "masterauth 'a'b\n"):
+        with pytest.raises(ConfigError, match="line 1: unbalanced quotes"):
+            parse_config_text(bad)
+
+
+def test_rewrite_of_unprintable_text_loads_back(tmp_path):
+    f = tmp_path / "c.conf"
+    f.write_text("port 7000\n")
+    cfg = load([str(f)])
+    secret = 'p\x01w "d" \\ \u00e9\n'
+    cfg.set_many([("masterauth", secret)])
+    cfg.rewrite()
+    assert "\\x01" in f.read_text()
+    assert load([str(f)])["masterauth"] == secret
+
+
 def test_user_directives_keep_their_words(tmp_path):
     # "user" is not a parameter: its lines are kept, in order, word by word
     # (a quoted rule may hold spaces), for the ACL module to load at start-up.

@@ -41,6 +41,7 @@ from .. import errors
 from ..commands.registry import COMMANDS
 from ..dispatch import Deferred, call, count_error, reject, resolve
 from ..errors import CommandError
+from ..protocol.reader import split_inline
 from ..protocol.writer import NULL_ARRAY
 from ..server.session import Session
 from . import functions as fx
@@ -206,7 +207,7 @@ class ScriptEngine:
         nl = body.find(b"\n")
         if nl < 0:
             raise CommandError("ERR Invalid script shebang")
-        parts = fx.split_args(body[:nl])
+        parts = split_inline(body[:nl])
         if not parts:
             raise CommandError("ERR Invalid engine in script shebang")
         if parts[0] != b"#!lua":

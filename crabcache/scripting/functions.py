@@ -17,7 +17,6 @@ Rules (Redis 7.0 ``functions.c``):
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +24,7 @@ from .. import errors
 from ..errors import CommandError
 from ..persistence import rdb
 from ..persistence.crc64 import crc64
+from ..protocol.reader import split_inline
 
 FLAG_ORDER = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")
 NAME_RE = re.compile(rb"[A-Za-z0-9_]+\Z")
@@ -51,19 +51,6 @@ class Library:
     functions: dict[bytes, Function] = field(default_factory=dict)
 
 
-def split_args(line: bytes) -> list[bytes] | None:
-    """sdssplitargs: words, with "double" and 'single' quotes; None if unbalanced."""
-    try:
-        lex = shlex.shlex(line.decode("latin-1"), posix=True)
-        lex.whitespace_split = True
-        lex.whitespace = " \t\r\n\v\f"
-        lex.commenters = ""
-        lex.escape = "\\"
-        return [w.encode("latin-1") for w in lex]
-    except ValueError:
-        return None
-
-
 def parse_metadata(code: bytes) -> tuple[bytes, bytes, bytes]:
     """(engine, library name, code from the shebang's newline on) or Redis's error."""
     if not code.startswith(b"#!"):
@@ -71,7 +58,7 @@ def parse_metadata(code: bytes) -> tuple[bytes, bytes, bytes]:
     nl = code.find(b"\n")
     if nl < 0:
         raise CommandError("ERR Invalid library metadata")
-    parts = split_args(code[:nl])
+    parts = split_inline(code[:nl])  # sdssplitargs, as Redis splits the shebang
     if not parts:
         raise CommandError("ERR Invalid library metadata")
     engine = parts[0][2:]
