@@ -17,12 +17,6 @@ Hot path (one iteration per read):
    all replies in beforeSleep: the sends then come back to back, so a client
    process serving many connections is woken once per round instead of once
    per connection (on this VM that wake-up was a quarter of our CPU at -P 16).
-   So are the replies to a read that found its data without waiting (the
-   eager recv after the fairness checkpoint): the client got ahead of us, we
-   are the bottleneck, and its process is likely asleep between our sends
-   (LRANGE_100 at -P 1: wake-ups were 18% of our CPU; holding gave +12%).
-   A read we had to wait for is answered at once: there the server keeps up
-   and an early reply is what lets the client go on.
 
 We use trio's low-level socket waits instead of ``SocketStream`` because the
 stream adds a checkpoint and a lock per call; bench/ measures the difference.
@@ -234,7 +228,6 @@ class Connection:
         stats = server.stats
         wait_readable = trio.lowlevel.wait_readable
         checkpoint = trio.lowlevel.checkpoint
-        eager = False
         while True:
             # Eager read: under load the next request is usually there already,
             # which saves trio's epoll re-registration and wait.
@@ -242,7 +235,6 @@ class Connection:
                 data = sock.recv(READ_SIZE)
             except BlockingIOError:
                 await wait_readable(sock)
-                eager = False  # we waited for this read: answer it at once
                 continue
             if not data:
                 return
@@ -278,7 +270,7 @@ class Connection:
                 server.aof_flush()
             if out:
                 data = b"".join(out) if len(out) > 1 else out[0]
-                if (eager or len(cmds) >= HOLD_MIN) and not session.close_after_reply:
+                if len(cmds) >= HOLD_MIN and not session.close_after_reply:
                     self.hold(data)
                 else:
                     self.write(data)
@@ -292,7 +284,6 @@ class Connection:
                 await self._wait_drained()
             else:
                 await checkpoint()  # fairness: every client gets one read per turn
-            eager = True  # if the next recv finds data, the client is ahead of us
 
     async def _settle(self, r: Any, argv: list[bytes], out: list[bytes]) -> tuple[Any, list[bytes]]:
         """A parked command: flush the replies before it, wait, and run it afresh
