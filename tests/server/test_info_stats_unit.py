@@ -65,16 +65,18 @@ def test_reset_clears_counters_and_rings():
     assert fields(s, "persistence")["rdb_saves"] == "0"
 
 
+def volatile(db, prefix: bytes, count: int, when: int) -> None:
+    for i in range(count):
+        db.set(prefix + b"%d" % i, b"v")
+        db.set_expire(prefix + b"%d" % i, when)
+
+
 def test_expire_db_counts_the_keys_it_sampled():
     s = Server()
     db = s.dbs[0]
     now = s.now_ms()
-    for i in range(30):
-        db.set(b"dead%d" % i, b"v")
-        db.set_expire(b"dead%d" % i, now - 1)
-    for i in range(10):
-        db.set(b"live%d" % i, b"v")
-        db.set_expire(b"live%d" % i, now + 100_000)
+    volatile(db, b"dead", 30, now - 1)
+    volatile(db, b"live", 10, now + 100_000)
     # 75% stale: the pass keeps going round the whole ring and reclaims all.
     n, seen = app._expire_db(db, now, time.perf_counter() + 10, time.perf_counter)
     assert n == 30
@@ -86,9 +88,7 @@ def test_expire_db_partial_pass_counts_only_the_walked_slots():
     s = Server()
     db = s.dbs[0]
     now = s.now_ms()
-    for i in range(200):
-        db.set(b"live%d" % i, b"v")
-        db.set_expire(b"live%d" % i, now + 100_000)
+    volatile(db, b"live", 200, now + 100_000)
     n, seen = app._expire_db(db, now, time.perf_counter() + 10, time.perf_counter)
     assert n == 0
     assert 20 <= seen < 200  # one group of >= 20, nothing stale: the pass stops
