@@ -81,11 +81,23 @@ def test_config_get_set(rr, config_restore):
     (["timeout", "-1"], "CONFIG SET failed (possibly related to argument 'timeout') - argument must be between 0 and 2147483647 inclusive"),
     (["maxmemory", "1", "maxmemory", "2"], "CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter"),
     (["loglevel", "bad"], "CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: debug, verbose, notice, warning"),
+    (["maxmemory", "-1"], "CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a memory value"),
+    (["hash-max-listpack-value", "-1"],
+     "CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be a memory value"),
+    (["zset-max-listpack-value", "x"],
+     "CONFIG SET failed (possibly related to argument 'zset-max-listpack-value') - argument must be a memory value"),
 ])
 def test_config_set_errors(r, args, err):
     with pytest.raises(redis.ResponseError) as e:
         r.execute_command("CONFIG", "SET", *args)
     assert str(e.value) == err
+
+
+def test_listpack_value_limits_are_memory_values(rr, config_restore):
+    config_restore("hash-max-listpack-value", "1kb")
+    config_restore("zset-max-listpack-value", "2k")
+    got = as_dict(rr.execute_command("CONFIG", "GET", "*-max-listpack-value"))
+    assert got == {b"hash-max-listpack-value": b"1024", b"zset-max-listpack-value": b"2000"}
 
 
 def test_config_set_is_atomic(rr, config_restore):

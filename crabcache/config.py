@@ -94,7 +94,7 @@ class Memory(Type):
 
     def parse(self, raw: str) -> int:
         v = parse_memory(raw)
-        if v is None:
+        if v is None or v < 0:  # memtoull: no sign
             raise ConfigError("argument must be a memory value")
         if not self.lo <= v <= self.hi:
             raise ConfigError("argument must be between %d and %d inclusive" % (self.lo, self.hi))
@@ -293,12 +293,12 @@ PARAMS: list[Param] = [
     # encodings (OBJECT ENCODING follows these thresholds)
     # 512, not upstream's 128: the reference build (Debian's 7.0.15) reports 512.
     Param("hash-max-listpack-entries", Int(0, LLONG_MAX), 512, aliases=("hash-max-ziplist-entries",)),
-    Param("hash-max-listpack-value", Int(0, LLONG_MAX), 64, aliases=("hash-max-ziplist-value",)),
+    Param("hash-max-listpack-value", Memory(), 64, aliases=("hash-max-ziplist-value",)),
     Param("list-max-listpack-size", Int(-5, INT_MAX), -2, aliases=("list-max-ziplist-size",)),
     Param("list-compress-depth", Int(0, INT_MAX), 0),
     Param("set-max-intset-entries", Int(0, LLONG_MAX), 512),
     Param("zset-max-listpack-entries", Int(0, LLONG_MAX), 128, aliases=("zset-max-ziplist-entries",)),
-    Param("zset-max-listpack-value", Int(0, LLONG_MAX), 64, aliases=("zset-max-ziplist-value",)),
+    Param("zset-max-listpack-value", Memory(), 64, aliases=("zset-max-ziplist-value",)),
     Param("stream-node-max-bytes", Memory(), 4096),
     Param("stream-node-max-entries", Int(0, LLONG_MAX), 100),
     Param("hll-sparse-max-bytes", Memory(), 3000),
@@ -568,11 +568,21 @@ class Config:
 
     def _line(self, p: Param) -> str:
         text = p.type.format(self.values[p.name])
+        if isinstance(p.type, Memory):
+            text = _format_memory(self.values[p.name])
         if isinstance(p.type, Save) and not self.values[p.name]:
             return 'save ""'
         if isinstance(p.type, (String, NotifyFlags)) and p.name not in _UNQUOTED_STRINGS:
             return "%s %s" % (p.name, _repr(text))  # rewriteConfigStringOption: always quoted
         return "%s %s" % (p.name, _quote(text))
+
+
+def _format_memory(n: int) -> str:
+    """rewriteConfigFormatMemory: the largest of gb/mb/kb that divides, else bytes."""
+    for unit, size in (("gb", 1024**3), ("mb", 1024**2), ("kb", 1024)):
+        if n and n % size == 0:
+            return "%d%s" % (n // size, unit)
+    return str(n)
 
 
 # String parameters Redis rewrites with their own (unquoted) formats.

@@ -67,7 +67,7 @@ def test_rewrite(tmp_path):
     cfg.set_many([("hz", "50"), ("maxmemory", "1mb")])
     cfg.rewrite()
     text = f.read_text()
-    assert "# keep me" in text and "hz 50" in text and "maxmemory 1048576" in text
+    assert "# keep me" in text and "hz 50" in text and "maxmemory 1mb" in text
     assert load([str(f)])["hz"] == 50
 
 
@@ -114,3 +114,19 @@ def test_hidden_parameters_only_by_name():
     c = Config()
     assert b"rdb-key-save-delay" not in c.get([b"*"]) and not c.get([b"rdb-key-*"])
     assert c.get([b"RDB-KEY-SAVE-DELAY"]) == {b"rdb-key-save-delay": b"0"}
+
+
+def test_rewrite_writes_memory_values_in_units_as_redis(tmp_path):
+    f = tmp_path / "c.conf"
+    f.write_text("port 7000\n")
+    cfg = load([str(f)])
+    cfg.set_many([("client-query-buffer-limit", "2gb"), ("auto-aof-rewrite-min-size", "3072"),
+                  ("hash-max-listpack-value", "1kb"), ("stream-node-max-bytes", "1000"),
+                  ("zset-max-listpack-value", "65")])
+    cfg.rewrite()
+    lines = set(f.read_text().splitlines())
+    assert {"client-query-buffer-limit 2gb", "auto-aof-rewrite-min-size 3kb", "hash-max-listpack-value 1kb",
+            "stream-node-max-bytes 1000", "zset-max-listpack-value 65"} <= lines
+    again = load([str(f)])
+    assert again["client-query-buffer-limit"] == 2 * 1024**3 and again["hash-max-listpack-value"] == 1024
+    assert again["auto-aof-rewrite-min-size"] == 3072 and again["stream-node-max-bytes"] == 1000
