@@ -665,6 +665,9 @@ def load(argv: list[str]) -> Config:
         if name == "user":
             if not raw:
                 raise ConfigError("'user': Bad directive or wrong number of arguments")
+            if any(u[0] == raw[0] for u in cfg.users):  # ACLAppendUserForLoading
+                raise ConfigError("Error in user declaration '%s': Duplicate user found. A user can only be "
+                                  "defined once in config files" % raw[0])
             cfg.users.append(raw)
             continue
         try:

@@ -107,6 +107,9 @@ def test_user_directives_keep_their_words(tmp_path):
     assert cfg["port"] == 7000
     with pytest.raises(ConfigError):
         load(["--user"])
+    with pytest.raises(ConfigError, match="^Error in user declaration 'alice': Duplicate user found. A user "
+                                          "can only be defined once in config files$"):
+        load([str(f), "--user", "alice", "off"])
 
 
 def test_hidden_parameters_only_by_name():
