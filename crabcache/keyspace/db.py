@@ -367,17 +367,18 @@ class Database:
         return None
 
     # --- expiry cycle ------------------------------------------------------------
-    def active_expire(self, now_ms: int, deadline: float, clock: Any) -> int:
+    def active_expire(self, now_ms: int, deadline: float, clock: Any) -> tuple[int, int]:
         """One pass of Redis's adaptive active expiry over this database.
 
         Walk slots from the saved cursor, testing keys that have a TTL in groups
         of at least 20; keep going while more than 10% of a group had expired
-        and the time budget lasts.  Returns the number of keys reclaimed.
+        and the time budget lasts.  Returns (keys reclaimed, keys tested): INFO's
+        expired_stale_perc is the one over the other.
         """
         if not self.expires:
-            return 0
+            return 0, 0
         exp = self.expires
-        reclaimed = 0
+        reclaimed = tested = 0
         slot = self.expire_cursor
         visited = 0
         while visited < NSLOTS:
@@ -397,6 +398,7 @@ class Database:
                 slot = (slot + 1) & _MASK
                 visited += 1
             reclaimed += expired
+            tested += sampled
             live = sampled - expired
             if live:
                 avg = ttl_sum // live
@@ -405,7 +407,7 @@ class Database:
             if sampled == 0 or expired * 10 <= sampled or clock() > deadline:
                 break
         self.expire_cursor = slot
-        return reclaimed
+        return reclaimed, tested
 
     # --- read lookups, KEYS, SCAN (the generic commands) --------------------------
     def lookup_read(self, key: bytes, touch: bool = True) -> Any:

@@ -132,7 +132,7 @@ async def _cron(server: Server) -> None:
             capped = False
             for db in server.dbs:
                 if db.nttl:
-                    n, seen = _expire_db(db, now, deadline, clock)
+                    n, seen = db.active_expire(now, deadline, clock)
                     expired += n
                     sampled += seen
                 if clock() > deadline:
@@ -147,28 +147,6 @@ async def _cron(server: Server) -> None:
                     s.kill()
         for fn in server.hooks.get("cron", ()):
             fn()
-
-
-def _expire_db(db: Any, now: int, deadline: float, clock: Any) -> tuple[int, int]:
-    """One database's active expiry; returns (keys reclaimed, TTL keys sampled).
-
-    The sampled count (INFO's expired_stale_perc) is read off the slots the
-    pass walked -- from the expiry cursor before to the cursor after, the whole
-    ring when it came back to its start -- as what they hold now plus what was
-    reclaimed from them; that walk costs no more than the pass did.
-    """
-    ttls = db.ttls
-    before = db.expire_cursor
-    n = db.active_expire(now, deadline, clock)
-    after = db.expire_cursor
-    nslots = len(ttls)
-    steps = (after - before) % nslots or nslots
-    seen = n
-    for i in range(steps):
-        t = ttls[(before + i) % nslots]
-        if t:
-            seen += len(t)
-    return n, seen
 
 
 def _expire_stats(stats: Any, start: float, end: float, sampled: int, expired: int, capped: bool) -> None:

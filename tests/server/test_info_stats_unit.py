@@ -71,25 +71,25 @@ def volatile(db, prefix: bytes, count: int, when: int) -> None:
         db.set_expire(prefix + b"%d" % i, when)
 
 
-def test_expire_db_counts_the_keys_it_sampled():
+def test_active_expire_counts_the_keys_it_sampled():
     s = Server()
     db = s.dbs[0]
     now = s.now_ms()
     volatile(db, b"dead", 30, now - 1)
     volatile(db, b"live", 10, now + 100_000)
     # 75% stale: the pass keeps going round the whole ring and reclaims all.
-    n, seen = app._expire_db(db, now, time.perf_counter() + 10, time.perf_counter)
+    n, seen = db.active_expire(now, time.perf_counter() + 10, time.perf_counter)
     assert n == 30
     assert seen == 40
     assert db.nttl == 10
 
 
-def test_expire_db_partial_pass_counts_only_the_walked_slots():
+def test_active_expire_partial_pass_counts_only_the_walked_slots():
     s = Server()
     db = s.dbs[0]
     now = s.now_ms()
     volatile(db, b"live", 200, now + 100_000)
-    n, seen = app._expire_db(db, now, time.perf_counter() + 10, time.perf_counter)
+    n, seen = db.active_expire(now, time.perf_counter() + 10, time.perf_counter)
     assert n == 0
     assert 20 <= seen < 200  # one group of >= 20, nothing stale: the pass stops
 
