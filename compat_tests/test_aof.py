@@ -37,7 +37,12 @@ class Aof:
         self.start()
 
     def start(self, extra: list[str] | None = None) -> None:
-        args = ["--dir", self.dir, "--appendonly", "yes" if self.appendonly else "no", *self.extra, *(extra or [])]
+        # appendfsync always: the tests read the AOF right after a reply.  Under
+        # everysec Redis may postpone writing its AOF buffer (up to 2 s) while the
+        # background fsync of the last second is still running, and such a test
+        # then finds the file one command short (seen in CI, on Redis's side).
+        args = ["--dir", self.dir, "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always",
+                *self.extra, *(extra or [])]
         self.ep = self.spawn(self.name, args)
         self.c = self.ep.client(protocol=2)
         self.raw = self.ep.client(protocol=2)  # replies exactly as sent (no redis-py callbacks)
