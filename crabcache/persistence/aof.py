@@ -41,7 +41,6 @@ Rules of this module:
 
 from __future__ import annotations
 
-import gc
 import mmap
 import os
 import signal
@@ -518,7 +517,6 @@ def rewrite_background(server: Server) -> bool:
     lg = log(server)
     if child_active(server):
         return False
-    rs = snapshot.state(server)
     st.last_rewrite_try = time.time()
     try:
         os.makedirs(aof_dir(server), exist_ok=True)
@@ -535,9 +533,8 @@ def rewrite_background(server: Server) -> bool:
         st.last_rewrite_ok = False
         st.consecutive_failures += 1
         return False
-    t0 = time.perf_counter()
     try:
-        pid = os.fork()
+        pid = snapshot.fork_child(server)
     except OSError as e:
         lg.warning("Can't rewrite append only file in background: fork: %s" % e.strerror)
         st.last_rewrite_ok = False
@@ -545,8 +542,6 @@ def rewrite_background(server: Server) -> bool:
         return False
     if pid == 0:  # pragma: no cover - the child leaves through os._exit
         _child(server)
-    rs.latest_fork_usec = int((time.perf_counter() - t0) * 1_000_000)
-    rs.total_forks += 1
     st.child_pid = pid
     st.child_start = time.time()
     st.scheduled = False
@@ -570,12 +565,7 @@ def write_base_file(server: Server, path: str) -> None:
 def _child(server: Server) -> None:  # pragma: no cover - child process
     code = 1
     try:
-        signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
-            signal.signal(sig, signal.SIG_DFL)
-        gc.disable()
-        lg = log(server)
-        lg.role = "C"
+        lg = snapshot.enter_child(server)
         path = _temp_base(server, os.getpid())
         snapshot.key_save_delay(server)
         write_base_file(server, path)
@@ -602,11 +592,8 @@ def poll_child(server: Server, block: bool = False) -> bool:
     pid = st.child_pid
     if pid is None:
         return True
-    try:
-        got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
-    except ChildProcessError:
-        got, status = pid, 1 << 8
-    if got == 0:
+    status = snapshot.reap(pid, block)
+    if status is None:
         return False
     st.child_pid = None
     st.last_rewrite_time_sec = int(time.time() - st.child_start)
@@ -706,10 +693,7 @@ def kill_child(server: Server) -> None:
     if pid is None:
         return
     log(server).notice("Killing running AOF rewrite child: %d" % pid)
-    try:
-        os.kill(pid, signal.SIGUSR1)
-    except ProcessLookupError:
-        pass
+    snapshot.stop_child(pid)
     poll_child(server, block=True)
     if st.temp_incr:
         snapshot._unlink(_path(server, _temp_incr(server)))

@@ -196,17 +196,14 @@ def bgsave(server: Server) -> bool:
     st.saves += 1
     path = rdb_path(server)
     lg = log(server)
-    t0 = time.perf_counter()
     try:
-        pid = os.fork()
+        pid = fork_child(server)
     except OSError as e:
         _status(server, False)
         lg.warning("Can't save in background: fork: %s" % e.strerror)
         return False
     if pid == 0:  # pragma: no cover - runs in the child, which leaves through os._exit
         _child(server, path)
-    st.latest_fork_usec = int((time.perf_counter() - t0) * 1_000_000)
-    st.total_forks += 1
     st.child_pid = pid
     st.child_start = time.time()
     st.killed_on_purpose = False
@@ -215,17 +212,52 @@ def bgsave(server: Server) -> bool:
     return True
 
 
+def fork_child(server: Server) -> int:
+    """os.fork for a BGSAVE or AOF rewrite child (0 in the child; OSError as
+    os.fork raises it), counted and timed for INFO (total_forks, latest_fork_usec)."""
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid:
+        st = state(server)
+        st.latest_fork_usec = int((time.perf_counter() - t0) * 1_000_000)
+        st.total_forks += 1
+    return pid
+
+
+def enter_child(server: Server) -> Log:  # pragma: no cover - child process
+    """A forked child's first steps; returns its log (role "C", as Redis's)."""
+    # Signals must not reach the parent's trio wakeup socket, and the
+    # collector must not walk (and so copy) every page of the snapshot.
+    signal.set_wakeup_fd(-1)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
+        signal.signal(sig, signal.SIG_DFL)
+    gc.disable()
+    lg = log(server)
+    lg.role = "C"
+    return lg
+
+
+def reap(pid: int, block: bool = False) -> int | None:
+    """The wait status of child ``pid`` once it has ended, else None."""
+    try:
+        got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+    except ChildProcessError:
+        return 1 << 8  # reaped elsewhere: count as a failure
+    return status if got else None
+
+
+def stop_child(pid: int) -> None:
+    """Ask a child to stop (SIGUSR1: Redis's mark of a child killed on purpose)."""
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except ProcessLookupError:
+        pass
+
+
 def _child(server: Server, path: str) -> None:  # pragma: no cover - child process
     code = 1
     try:
-        # Signals must not reach the parent's trio wakeup socket, and the
-        # collector must not walk (and so copy) every page of the snapshot.
-        signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
-            signal.signal(sig, signal.SIG_DFL)
-        gc.disable()
-        lg = log(server)
-        lg.role = "C"
+        lg = enter_child(server)
         key_save_delay(server)
         write_file(server, path, os.getpid())
         lg.notice("DB saved on disk")
@@ -290,11 +322,8 @@ def poll_child(server: Server, block: bool = False) -> bool:
     pid = st.child_pid
     if pid is None:
         return True
-    try:
-        got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
-    except ChildProcessError:
-        got, status = pid, 1 << 8  # reaped elsewhere: count as a failure
-    if got == 0:
+    status = reap(pid, block)
+    if status is None:
         return False
     _child_done(server, pid, status)
     return True
@@ -330,10 +359,7 @@ def kill_child(server: Server) -> None:
     if pid is None:
         return
     st.killed_on_purpose = True
-    try:
-        os.kill(pid, signal.SIGUSR1)
-    except ProcessLookupError:
-        pass
+    stop_child(pid)
     poll_child(server, block=True)
 
 
