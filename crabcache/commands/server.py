@@ -12,7 +12,6 @@ from typing import Any
 from .. import REDIS_VERSION, __version__, errors
 from ..errors import CommandError
 from ..persistence import propagate
-from ..keyspace.eviction import used_memory
 from ..protocol.writer import OK, Status, Verbatim
 from .args import parse_float, parse_int
 from .registry import all_commands, command, container, total_calls
