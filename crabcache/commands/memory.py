@@ -51,7 +51,8 @@ def memory_usage(c: Any, argv: list[bytes]) -> Any:
     return object_size(argv[2], v, samples)
 
 
-def _stats(s: Any) -> dict[bytes, Any]:
+def overhead_data(s: Any) -> dict[bytes, Any]:
+    """getMemoryOverheadData: MEMORY STATS's figures (INFO memory reads them too)."""
     used = used_memory(s)
     startup = min(used, getattr(s, "startup_memory", used))
     peak = max(used, getattr(s, "peak_memory", 0))
@@ -122,7 +123,7 @@ def _rss() -> int:
 @command("memory|stats", 2, "", group=GRP, since="4.0.0", summary="Show memory usage details",
          complexity="O(1)", tips="nondeterministic_output request_policy:all_shards response_policy:special")
 def memory_stats(c: Any, argv: list[bytes]) -> Any:
-    return _stats(c.server)
+    return overhead_data(c.server)
 
 
 _DOCTOR_EMPTY = (

@@ -14,6 +14,7 @@ from ..errors import CommandError
 from ..persistence import propagate
 from ..protocol.writer import OK, Status, Verbatim
 from .args import parse_float, parse_int
+from .memory import overhead_data
 from .registry import all_commands, command, container, total_calls
 
 SRV = "server"
@@ -147,9 +148,7 @@ def _scripting_memory(s: Any) -> dict[str, int]:
 def _memory(s: Any) -> list[str]:
     # The same figures MEMORY STATS reports (getMemoryOverheadData in Redis);
     # used_memory is what maxmemory compares against (keyspace.eviction's meter).
-    from .memory import _stats as memory_stats
-
-    ms = memory_stats(s)
+    ms = overhead_data(s)
     used = ms[b"total.allocated"]
     peak = ms[b"peak.allocated"]
     startup = ms[b"startup.allocated"]

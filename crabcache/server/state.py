@@ -81,7 +81,7 @@ class Stats:
         self.expired_stale_perc = 0.0
         self.expired_time_cap_reached_count = 0
         self.expire_cycle_time_used_us = 0
-        # Time spent over maxmemory (sampled by the cron, 100 ms resolution):
+        # Time spent over maxmemory (sampled every 100 ms by server.app's sampler):
         # the total of finished episodes and the start of the current one (0: none).
         self.total_eviction_exceeded_us = 0
         self.eviction_exceeded_start = 0.0
