@@ -480,7 +480,7 @@ class Database:
         return False
 
 
-def _pick(d: "set[bytes] | dict[bytes, Any]") -> bytes:
+def _pick(d: set[bytes]) -> bytes:
     # Random element of a large set without copying all of it: skip ahead a random amount.
     n = random.randrange(len(d))
     for i, k in enumerate(d):
