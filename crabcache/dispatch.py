@@ -207,7 +207,9 @@ def run_same(c: "Session", cmd: Command, cmds: list[list[bytes]], i: int, out: l
     append = out.append
     extend = out.extend
     n = len(cmds)
-    j = i
+    # A run handler (GET, SET) takes the run's plain common case in one loop;
+    # the loop below goes on from the first command it left.
+    j = i if cmd.run is None else cmd.run(c, cmds, i, out)
     deferred = None
     while j < n:
         argv = cmds[j]

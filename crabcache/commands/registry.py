@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 Handler = Callable[[Any, list[bytes]], Any]
+# A run handler: (session, cmds, i, out) -> j; see Command.run.
+RunHandler = Callable[[Any, list[list[bytes]], int, list[bytes]], int]
 
 # Redis's group -> ACL category for data-type groups (others have none).
 _GROUP_CATEGORY = {
@@ -81,6 +83,14 @@ class Command:
     # server state that the dispatcher's checks depend on.
     lane_lo: int = 1
     lane_hi: int = 0
+    # Optional, for the commands that pipelines repeat most (GET, SET): runs
+    # cmds[i:j] -- same name as cmds[i], one loop, replies encoded into out --
+    # for as long as every command is its plain common case, and returns j
+    # (i if none is).  dispatch.run_same calls it before its generic loop, which
+    # takes over from cmds[j] with the handler; it keeps run_same's contract
+    # (no maxmemory, plain session) and must give the replies, stats and side
+    # effects ``handler`` would (tests/test_run_handlers.py compares the two).
+    run: RunHandler | None = None
 
     @property
     def usec(self) -> int:
@@ -158,6 +168,16 @@ def command(
 
     def register(fn: Handler) -> Handler:
         declare(name, fn, arity, flags, keys, acl, group, since, summary, complexity, tips, getkeys)
+        return fn
+
+    return register
+
+
+def runs(name: str) -> Callable[[RunHandler], RunHandler]:
+    """Attach a run handler (see ``Command.run``) to the declared command ``name``."""
+
+    def register(fn: RunHandler) -> RunHandler:
+        COMMANDS[name.encode()].run = fn
         return fn
 
     return register
