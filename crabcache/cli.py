@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from . import commands  # noqa: F401  (registers every command)
     from .log import Log
-    from .server.app import banner, serve
+    from .server.app import banner, fifo_scheduling, serve
     from .server.state import Server
 
     log = Log(config["loglevel"], config["logfile"])
@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
             import os
 
             pidfile.write("%d\n" % os.getpid())
+    fifo_scheduling()
     try:
         trio.run(lambda: serve(server=server, log=log, signals=True))
     except OSError as e:
