@@ -143,3 +143,13 @@ def test_sections_come_out_in_redis_order():
                      "# Cluster", "# Keyspace"]
     f = fields(s, "server")
     assert f["redis_version"] == "7.0.15" and "crabcache_version" in f
+
+
+def test_total_commands_processed_counts_commands_and_subcommands():
+    server = Server()
+    c = Session(server)
+    before = int(fields(server, "stats")["total_commands_processed"])
+    for argv in ([b"SET", b"k", b"1"], [b"GET", b"k"], [b"CLIENT", b"ID"], [b"CONFIG", b"GET", b"hz"]):
+        execute(c, argv)
+    # INFO itself is counted once it has run (Redis counts a command after it returns).
+    assert int(fields(server, "stats")["total_commands_processed"]) == before + 4
