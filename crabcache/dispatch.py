@@ -104,8 +104,11 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
     table holds lower- and upper-case names) is run right here -- ``call``
     inlined, minus the tracking hook that ``plain`` rules out -- and its reply
     encoded inline when it is one of the common types.  Everything else goes
-    through ``execute``, after which ``plain`` and the slowlog threshold are
-    read again (only such commands change them).
+    through ``execute``, after which ``plain``, the slowlog threshold, the
+    OOM guard and ``server.prop`` are read again (only such commands change
+    them).  While the AOF is on (``server.prop``), each lane command
+    propagates as in ``call``, and runs of one command take the lane one by
+    one rather than ``run_same``.
 
     Lane commands are timed with one clock read each: a command's time runs
     from the previous command's end, so it also carries the encoding of the
@@ -119,6 +122,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
     plain = c.plain
     slow_ns = server.slow_ns
     guard = server.oom_guard
+    prop = server.prop  # the AOF is on: each command propagates as in call
     n = len(cmds)
     mark = clock()
     while i < n:
@@ -126,7 +130,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
         cmd = get(argv[0])
         if plain and cmd is not None and cmd.lane_lo <= len(argv) <= cmd.lane_hi:
             c.last_cmd = cmd  # CLIENT LIST cmd=, set at lookup as Redis does
-            if guard is None and i + 1 < n and cmds[i + 1][0] == argv[0]:
+            if guard is None and prop is None and i + 1 < n and cmds[i + 1][0] == argv[0]:
                 # A run of the same command (a pipelined bulk load or read).
                 i, r, mark = run_same(c, cmd, cmds, i, out, mark)
                 if r is not None:
@@ -136,12 +140,17 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
             if oom is not None:
                 r = reject(c, cmd, oom)
             else:
+                if prop is not None:
+                    dirty = server.dirty
+                    saved = prop.enter()
                 try:
                     r = cmd.handler(c, argv)  # type: ignore[misc]
                 except CommandError as e:
                     r = failed(c, cmd, e)
                 except Exception as e:  # noqa: BLE001  (as in call)
                     r = internal_error(c, cmd, e)
+                if prop is not None:
+                    prop.leave(c, cmd, argv, server.dirty > dirty, saved)
                 now = clock()
                 ns = now - mark
                 mark = now
@@ -155,6 +164,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
             plain = c.plain
             slow_ns = server.slow_ns
             guard = server.oom_guard
+            prop = server.prop
             mark = clock()
         ty = type(r)
         if plain:

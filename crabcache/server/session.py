@@ -84,14 +84,13 @@ class Session:
         wait -- the only moments anything here can change (a lane command
         changes none of it; other clients run only while this one waits).
         Code that changes one of these fields any other way must call it.
-        While the AOF is on (``server.prop``) every command goes through
-        ``dispatch.call``, which propagates writes.
+        (While the AOF is on, the lane propagates writes as ``dispatch.call`` does.)
         """
         s = self.server
         self.plain = bool(
             self.authenticated and self.multi is None and self.tracking is None and self.acl is None
             and s.busy is None and s.gate is None and not s.disk_error and self.reply_mode == b"on"
-            and s.prop is None and not self.close_after_reply
+            and not self.close_after_reply
             and (self.resp3 or not (self.channels or self.patterns or self.shard_channels))
         )
 

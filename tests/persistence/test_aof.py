@@ -84,7 +84,7 @@ def test_startup_creates_base_incr_and_manifest(tmp_path):
         "appendonly.aof.1.base.rdb", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"]
     assert "Creating AOF base file appendonly.aof.1.base.rdb on server start" in log.lines
     assert "Creating AOF incr file appendonly.aof.1.incr.aof on server start" in log.lines
-    assert s.prop is not None and not sess.plain  # every command goes through call()
+    assert s.prop is not None and sess.plain  # the fast lane propagates too
 
 
 # --- what is written ------------------------------------------------------------------
@@ -210,6 +210,41 @@ def test_streams(tmp_path):
         "XCLAIM st g alice 0 %d-0 TIME %d RETRYCOUNT 1 FORCE JUSTID LASTID %d-0" % (NOW, NOW, NOW),
         "XCLAIM st g bob 0 %d-0 TIME %d RETRYCOUNT 3 FORCE JUSTID LASTID %d-0" % (NOW, NOW + 5, NOW),
         "XADD st MAXLEN = 2 %d-0 b 2" % (NOW + 5)]
+
+
+LANE_READS = [  # two reads; "old" expires between them
+    [["SET", "a", "1"], ["SET", "b", "2"], ["SET", "c", "3", "EX", "100"], ["GET", "a"], ["GET", "a"],
+     ["INCR", "n"], ["INCR", "n"], ["INCRBYFLOAT", "f", "1.5"], ["EXPIRE", "a", "50"],
+     ["SADD", "s", "x"], ["SPOP", "s"], ["SPOP", "s"], ["LPUSH", "l", "1"], ["LPUSH", "l", "2"],
+     ["RPOP", "l"], ["HSET", "h", "f", "v"], ["ZADD", "z", "1", "m"], ["ZADD", "z", "1", "m"],
+     ["LPUSH", "a", "x"], ["SET", "old", "v", "PX", "5"]],
+    [["GET", "old"], ["DEL", "b", "nope"], ["GET", "nope"], ["APPEND", "a", "z"], ["SETNX", "a", "q"],
+     ["MSET", "m1", "1", "m2", "2"]],
+]
+
+
+def test_the_lane_writes_what_call_writes(tmp_path):
+    # The same commands, each read's batch through dispatch.run_batch (the fast
+    # lane, with runs of one command) and one by one through execute: the same
+    # AOF, replies and data.  "old" expires between the reads and the GET that
+    # finds it deletes it lazily: a DEL in the file.
+    lane, lane_sess, _ = make(tmp_path / "lane")
+    full, full_sess, _ = make(tmp_path / "full")
+    assert lane_sess.plain
+    got: list[bytes] = []
+    want: list[bytes] = []
+    for read in LANE_READS:
+        batch = [[a.encode() for a in argv] for argv in read]
+        lane_sess.refresh()
+        assert dispatch.run_batch(lane_sess, batch, 0, got) == (len(batch), None)
+        for argv in batch:
+            dispatch.emit(full_sess, dispatch.execute(full_sess, list(argv)), want)
+        lane.clock.advance(10)
+        full.clock.advance(10)
+    assert b"".join(got) == b"".join(want)
+    assert written(lane) == written(full)
+    assert "SREM s x" in written(lane) and "DEL old" in written(lane)  # rewrites and lazy expiry ran
+    assert {k: repr(v) for k, v in lane.dbs[0].data.items()} == {k: repr(v) for k, v in full.dbs[0].data.items()}
 
 
 def test_nothing_is_written_and_the_lane_is_open_without_aof(tmp_path):
@@ -430,7 +465,7 @@ def test_config_set_appendonly_at_run_time(tmp_path):
     s, sess, _ = make(tmp_path, start=False)
     run(sess, "SET", "before", "1")
     assert run(sess, "CONFIG", "SET", "appendonly", "yes").text == b"OK"
-    assert not sess.plain and aof.state(s).state == aof.WAIT_REWRITE
+    assert sess.plain and aof.state(s).state == aof.WAIT_REWRITE
     run(sess, "SET", "during", "1")
     aof.poll_child(s, block=True)
     assert aof.state(s).state == aof.ON
