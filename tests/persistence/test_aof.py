@@ -531,6 +531,33 @@ async def test_appendfsync_always_writes_and_syncs_before_replying(tmp_path, fsy
     assert fsyncs and fsyncs[0] == "MainThread"
 
 
+async def test_a_round_of_writes_is_one_aof_write_and_fsync(tmp_path, fsyncs):
+    # Redis's group commit: 20 clients' SETs, all readable in one round, are written
+    # and fsynced once at the round's end ("always"), and only then answered.
+    import socket
+
+    config = load(["--port", "0", "--bind", "127.0.0.1", "--dir", str(tmp_path), "--save", "",
+                   "--appendonly", "yes", "--appendfsync", "always"])
+    server = Server(config)
+    server.hooks["log"] = Recorder()
+    assert aof.load_at_startup(server)
+    async with trio.open_nursery() as n:
+        running = await n.start(lambda task_status: serve(server=server, ephemeral=True, task_status=task_status))
+        socks = [socket.create_connection(("127.0.0.1", running.port)) for _ in range(20)]
+        await trio.sleep(0.2)  # accepted, each task waiting to read
+        fsyncs.clear()
+        for i, sock in enumerate(socks):  # no await in between: all readable in one epoll
+            sock.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nk%d\r\n$1\r\nv\r\n" % (i + 10))
+        await trio.sleep(0.5)
+        replies = [sock.recv(100, socket.MSG_DONTWAIT) for sock in socks]
+        for sock in socks:
+            sock.close()
+        running.shutdown()
+    assert replies == [b"+OK\r\n"] * 20
+    assert sorted(w for w in written(server) if w.startswith("SET")) == ["SET k%d v" % (i + 10) for i in range(20)]
+    assert len(fsyncs) == 1  # (was one per client)
+
+
 def test_fsync_task_starts_with_the_cron_when_opened_before_trio(tmp_path):
     s, sess, _ = make(tmp_path)  # as crabcache-server does: the AOF is loaded before trio.run
     assert not aof.state(s).fsync_task
