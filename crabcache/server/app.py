@@ -117,30 +117,41 @@ def open_listeners(config: Config, log: Log, ephemeral: bool = False) -> tuple[l
     return socks, addrs
 
 
+MAX_ACCEPTS_PER_CALL = 1000  # as Redis
+
+
 async def _accept_loop(server: Server, lsock: socket.socket, kind: str, nursery: trio.Nursery,
                        registry: set[Connection]) -> None:
-    maxclients = server.config
+    config = server.config
     while True:
         await trio.lowlevel.wait_readable(lsock)
-        try:
-            sock, _ = lsock.accept()
-        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
-            continue
-        except OSError as e:
-            if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
-                await trio.sleep(0.01)  # out of descriptors: back off, as Redis logs and retries
-                continue
-            raise
-        if len(server.clients) >= maxclients["maxclients"]:
-            server.stats.rejected_connections += 1
+        # Every connection waiting, up to Redis's MAX_ACCEPTS_PER_CALL: their
+        # tasks then start in the same round (one accept per wake-up spread a
+        # burst of connections over as many rounds).
+        started = 0  # their tasks register in server.clients when they first run
+        for _ in range(MAX_ACCEPTS_PER_CALL):
             try:
-                sock.setblocking(False)
-                sock.send(b"-ERR max number of clients reached\r\n")
-            except OSError:
-                pass
-            sock.close()
-            continue
-        nursery.start_soon(handle_client, server, sock, kind, registry)
+                sock, _ = lsock.accept()
+            except (BlockingIOError, InterruptedError):
+                break
+            except ConnectionAbortedError:
+                continue
+            except OSError as e:
+                if e.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    await trio.sleep(0.01)  # out of descriptors: back off, as Redis logs and retries
+                    break
+                raise
+            if len(server.clients) + started >= config["maxclients"]:
+                server.stats.rejected_connections += 1
+                try:
+                    sock.setblocking(False)
+                    sock.send(b"-ERR max number of clients reached\r\n")
+                except OSError:
+                    pass
+                sock.close()
+                continue
+            nursery.start_soon(handle_client, server, sock, kind, registry)
+            started += 1
 
 
 async def _cron(server: Server) -> None:

@@ -97,6 +97,29 @@ async def test_maxclients():
         running.shutdown()
 
 
+async def test_a_burst_of_connections_stays_within_maxclients():
+    import socket
+
+    async with trio.open_nursery() as n:
+        running = await start(n, "--maxclients", "3")
+        # Five connects with no await between them: all wait in the listen backlog,
+        # and the accept loop takes them in one wake-up (their tasks not yet run).
+        socks = [socket.create_connection(("127.0.0.1", running.port)) for _ in range(5)]
+        await trio.sleep(0.3)
+        assert running.server.stats.rejected_connections == 2
+        assert len(running.server.clients) == 3
+        replies = []
+        for sock in socks:
+            sock.settimeout(0)
+            try:
+                replies.append(sock.recv(100))
+            except BlockingIOError:
+                replies.append(None)  # accepted: nothing to say until asked
+            sock.close()
+        assert replies == [None, None, None] + [b"-ERR max number of clients reached\r\n"] * 2
+        running.shutdown()
+
+
 async def test_unix_socket():
     path = os.path.join(tempfile.mkdtemp(), "cc.sock")
     async with trio.open_nursery() as n:
