@@ -170,6 +170,8 @@ class Bench:
         suite = None
         for job in jobs:
             if job.suite != suite:
+                if suite == "aof" or job.suite == "aof":
+                    self.set_aof(job.suite == "aof")
                 suite = job.suite
                 self.set_idle(0)
                 self.flushall()
@@ -191,7 +193,22 @@ class Bench:
                         self.restart(kind)
                     samples.append(report.Sample(job, kind, rnd, row, err, cpu_us))
         self.set_idle(0)
+        if suite == "aof":
+            self.set_aof(False)
         return samples
+
+    def set_aof(self, on: bool) -> None:
+        """CONFIG SET appendonly on every server, and wait for its first rewrite."""
+        for srv in self.servers.values():
+            with Client(srv.port, timeout=60) as c:
+                c.call("CONFIG", "SET", "appendonly", "yes" if on else "no")
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    info = c.call("INFO", "persistence").decode()
+                    if ("aof_rewrite_in_progress:0" in info and "aof_rewrite_scheduled:0" in info
+                            and ("aof_enabled:%d" % on) in info):
+                        break
+                    time.sleep(0.1)
 
 
 def _source(spec: str, dest: str) -> str:

@@ -8,6 +8,8 @@ Suites (names used by ``--suites``):
 * ``large``    GET and SET with 4096-byte values
 * ``keyspace`` SET, GET, INCR, SADD, HSET, ZADD with ``-r 1000000`` random keys/members
 * ``idle``     GET and SET at 50 clients, without and then with 10,000 idle connections
+* ``aof``      SET, GET, INCR, LPUSH at ``-P 1`` and SET, GET at ``-P 16`` with
+               ``appendonly yes`` (``appendfsync everysec``, the default) on both servers
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from .rb import DEFAULT_TESTS
 
-ALL_SUITES = ["p1", "p16", "clients", "large", "keyspace", "idle"]
+ALL_SUITES = ["p1", "p16", "clients", "large", "keyspace", "idle", "aof"]
 CLIENT_COUNTS = [1, 10, 50, 200, 1000]
 
 
@@ -45,6 +47,8 @@ class Job:
             return "%s -r %d" % (t, self.keyspace)
         if self.suite == "idle":
             return "%s +%d idle" % (t, self.idle)
+        if self.suite == "aof":
+            return "%s -P %d AOF" % (t, self.pipeline)
         return "%s %s" % (self.suite, t)
 
     def key(self) -> tuple:
@@ -77,6 +81,9 @@ def build(suites: list[str], requests: int, tests: list[str] | None = None,
         elif s == "idle":
             for n_idle in (0, idle):
                 jobs += [Job("idle", t, requests=requests, idle=n_idle) for t in ("set", "get")]
+        elif s == "aof":
+            jobs += [Job("aof", t, requests=requests) for t in ("set", "get", "incr", "lpush")]
+            jobs += [Job("aof", t, requests=requests * 5, pipeline=16) for t in ("set", "get")]
         else:
             raise ValueError("unknown suite %r (known: %s)" % (s, ", ".join(ALL_SUITES)))
     return jobs
