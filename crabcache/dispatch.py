@@ -107,8 +107,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
     through ``execute``, after which ``plain``, the slowlog threshold, the
     OOM guard and ``server.prop`` are read again (only such commands change
     them).  While the AOF is on (``server.prop``), each lane command
-    propagates as in ``call``, and runs of one command take the lane one by
-    one rather than ``run_same``.
+    propagates as in ``call`` (in ``run_same`` too).
 
     Lane commands are timed with one clock read each: a command's time runs
     from the previous command's end, so it also carries the encoding of the
@@ -130,7 +129,7 @@ def run_batch(c: "Session", cmds: list[list[bytes]], i: int, out: list[bytes]) -
         cmd = get(argv[0])
         if plain and cmd is not None and cmd.lane_lo <= len(argv) <= cmd.lane_hi:
             c.last_cmd = cmd  # CLIENT LIST cmd=, set at lookup as Redis does
-            if guard is None and prop is None and i + 1 < n and cmds[i + 1][0] == argv[0]:
+            if guard is None and i + 1 < n and cmds[i + 1][0] == argv[0]:
                 # A run of the same command (a pipelined bulk load or read).
                 i, r, mark = run_same(c, cmd, cmds, i, out, mark)
                 if r is not None:
@@ -219,18 +218,25 @@ def run_same(c: "Session", cmd: Command, cmds: list[list[bytes]], i: int, out: l
     n = len(cmds)
     # A run handler (GET, SET) takes the run's plain common case in one loop;
     # the loop below goes on from the first command it left.
-    j = i if cmd.run is None else cmd.run(c, cmds, i, out)
+    # (While the AOF is on, a write's run handler is skipped: it does not propagate.)
+    prop = server.prop
+    j = i if cmd.run is None or (prop is not None and cmd.write) else cmd.run(c, cmds, i, out)
     deferred = None
     while j < n:
         argv = cmds[j]
         if argv[0] != name or not lo <= len(argv) <= hi:
             break
+        if prop is not None:  # as in call
+            dirty = server.dirty
+            saved = prop.enter()
         try:
             r = handler(c, argv)  # type: ignore[misc]
         except CommandError as e:
             r = failed(c, cmd, e)
         except Exception as e:  # noqa: BLE001  (as in call)
             r = internal_error(c, cmd, e)
+        if prop is not None:
+            prop.leave(c, cmd, argv, server.dirty > dirty, saved)
         ty = type(r)  # encoded as in run_batch's lane; inlined in both (a call per reply costs ~7%)
         if ty is bytes:
             m = len(r)
