@@ -233,10 +233,15 @@ def test_redis_py_pubsub_thread_handler(server, proto):
     publisher.close()
 
 
-def test_slow_subscriber_is_disconnected_at_its_limit(server, config_restore):
+@pytest.mark.parametrize("aof", [False, True], ids=["", "aof"])
+def test_slow_subscriber_is_disconnected_at_its_limit(server, config_restore, aof):
     """A subscriber that stops reading is cut off past client-output-buffer-limit pubsub;
-    the publisher never waits for it, and other subscribers keep getting messages."""
+    the publisher never waits for it, and other subscribers keep getting messages.
+    With the AOF on and a write before each PUBLISH (CrabCache then holds the messages
+    until the round's AOF write), the limit holds the same."""
     config_restore("client-output-buffer-limit", "pubsub 256kb 128kb 60")
+    if aof:
+        config_restore("appendonly", "yes")
     stalled = socket.socket()
     stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     stalled.connect(("127.0.0.1", server.port))
@@ -250,7 +255,12 @@ def test_slow_subscriber_is_disconnected_at_its_limit(server, config_restore):
         payload = b"x" * 65536
         receivers = []
         for i in range(400):
-            receivers.append(pub.call("PUBLISH", "bulk", payload))
+            if aof:
+                pub.send_many(("SET", "k", str(i)), ("PUBLISH", "bulk", payload))
+                assert pub.frame() == b"+OK\r\n"
+                receivers.append(pub.frame())
+            else:
+                receivers.append(pub.call("PUBLISH", "bulk", payload))
             healthy.frame()  # the healthy subscriber keeps up
             if receivers[-1] == b":1\r\n":
                 break

@@ -159,6 +159,8 @@ class Connection:
                 server.aof_flush()
             if not self.closed:
                 self._send(b"".join(held) if len(held) > 1 else held[0])
+                if self.outq_bytes and self.session.subscribed:  # messages held for the AOF count too
+                    self._check_pubsub_limit()
 
     def deliver(self, data: bytes) -> None:
         """Output produced by another client (pub/sub, invalidation, MONITOR)."""
