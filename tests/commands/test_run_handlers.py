@@ -5,7 +5,8 @@ other command, and the rest of a run after a case they leave alone, takes the
 per-command handler.  The same batch run twice on identical servers -- once as
 the dispatcher runs it, once with the run handlers removed -- must give the same
 reply bytes, keyspace (values, TTLs, access stamps), stats, dirty count,
-keyspace events and WATCH flags.
+keyspace events and WATCH flags.  MSET's inline stores are held to the SETs they
+stand for the same way.
 """
 
 from __future__ import annotations
@@ -153,3 +154,20 @@ def test_a_plain_run_is_taken_whole_and_a_special_case_stops_it():
 
     env.run("CONFIG", "SET", "notify-keyspace-events", "KEA")
     assert set_run(env.c, [[b"SET", b"a", b"3"]], 0, []) == 0  # events to send: the handler's
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs=st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from([b"v", b"w" * 1500])), min_size=1, max_size=6),
+       situation=st.sampled_from(sorted(SITUATIONS)))
+def test_mset_stores_as_sets_do(pairs, situation):
+    # MSET replaces plain string keys inline too (strings._mset): the keyspace, dirty
+    # count, events and WATCH flags must be those of the same SETs one by one.
+    kw: dict[str, Any] = {"lfu": False, "notify": False, "watch": None, "tracking": False}
+    kw.update(SITUATIONS[situation])
+    fast = Env(False, **kw)
+    slow = Env(False, **kw)
+    assert fast.run("MSET", *[x.decode() for kv in pairs for x in kv]).text == b"OK"
+    with no_run_handlers():
+        for k, v in pairs:
+            assert slow.run("SET", k.decode(), v.decode()).text == b"OK"
+    assert fast.state() == slow.state()
