@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> None:
         print("\n*** FATAL CONFIG FILE ERROR (CrabCache %s) ***\n%s" % (__version__, e), file=sys.stderr)
         sys.exit(1)
 
+    import gc
+
     import trio
 
     from . import commands  # noqa: F401  (registers every command)
@@ -64,8 +66,18 @@ def main(argv: list[str] | None = None) -> None:
     from .persistence.snapshot import load_at_startup, state
 
     # loadDataFromDisk: with appendonly yes the AOF is the dataset (dump.rdb is not read).
+    # Without the cyclic GC meanwhile: loading makes only live objects, and every 25%
+    # of growth would cost a full collection (~0.3 us per container key each).
+    gc.disable()
     if not (aof.load_at_startup(server) if config["appendonly"] else load_at_startup(server)):
         sys.exit(1)
+    # What exists now -- modules, the command table, the dataset just loaded -- lives
+    # as long as the server: gc.freeze() takes it out of every later full collection,
+    # which then scans only what came after (with ~860k hashes loaded, each such
+    # collection was a ~250 ms pause for every client).  Values are still freed by
+    # reference counting when deleted; they hold no reference cycles.
+    gc.freeze()
+    gc.enable()
     state(server).autosave = True  # save points, shutdown save: the real server only
     if config["pidfile"]:
         with open(config["pidfile"], "w") as pidfile:
