@@ -1070,8 +1070,10 @@ def _cron(server: Server) -> None:
         _start_fsync_task(server)  # the AOF was opened before trio ran (start-up)
     if st.child_pid is not None:
         poll_child(server)
-    if server.aof_buf:
-        flush(server)  # writes made outside any client (active expiry, eviction)
+    if server.aof_buf and not server.held:
+        # Writes made outside any client (active expiry, eviction).  While replies
+        # are held, the round's end writes the buffer with theirs (one fsync).
+        flush(server)
     if child_active(server):
         return
     retry_ok = time.time() - st.last_rewrite_try > REWRITE_RETRY_DELAY or st.last_rewrite_ok
