@@ -399,6 +399,12 @@ async def handle_client(server: "Server", sock: socket.socket, kind: str, regist
         registry.discard(conn)
         forget_client(server, session)
         sock.close()
+        # Session <-> Connection (through these bound methods) was the one reference
+        # cycle a client left behind: without it a closed client is freed by reference
+        # counting, and the survivors frozen after a full collection (app.freeze_survivors)
+        # cannot leak it.
+        session.deliver = _drop
+        session.kill = _nothing
 
 
 def forget_client(server: "Server", session: Session) -> None:
@@ -446,6 +452,10 @@ class RoundEnd(trio.abc.Instrument):
 
 
 def _nothing() -> None:
+    pass
+
+
+def _drop(data: bytes) -> None:
     pass
 
 
