@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from . import commands  # noqa: F401  (registers every command)
     from .log import Log
-    from .server.app import banner, fifo_scheduling, freeze_survivors, serve
+    from .server.app import banner, fifo_scheduling, serve
     from .server.state import Server
 
     log = Log(config["loglevel"], config["logfile"])
@@ -78,7 +78,6 @@ def main(argv: list[str] | None = None) -> None:
     # reference counting when deleted; they hold no reference cycles.
     gc.freeze()
     gc.enable()
-    freeze_survivors()  # and the same after every full collection from now on
     state(server).autosave = True  # save points, shutdown save: the real server only
     if config["pidfile"]:
         with open(config["pidfile"], "w") as pidfile:

@@ -419,6 +419,11 @@ def reject(c: "Session", cmd: Command | None, e: CommandError) -> CommandError:
 
 
 def count_error(c: "Session", e: CommandError) -> None:
+    # From here on the error is a reply value.  A raised one carries a traceback
+    # whose frames hold it (``r = failed(c, cmd, e)``), the session and the batch:
+    # a reference cycle per error reply, left to the cyclic GC.  Without it the
+    # error (and a closed client) is freed by reference counting.
+    e.__traceback__ = None
     stats = c.server.stats
     stats.total_error_replies += 1
     prefix = e.message.split(" ", 1)[0]

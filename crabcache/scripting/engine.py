@@ -242,6 +242,8 @@ class ScriptEngine:
     def flush_scripts(self) -> None:
         """SCRIPT FLUSH: forget every script and start a fresh Lua state."""
         self.scripts.clear()
+        if self._eval_vm is not None:
+            self._eval_vm.close()
         self._eval_vm = None
 
     def eval(self, c: Any, argv: list[bytes], sha: bool, ro: bool) -> Any:
@@ -522,7 +524,7 @@ class ScriptEngine:
         if name in lib.functions:
             return b"ERR Function already exists in the library"
         fl = frozenset(flags.decode().split(",")) if flags else frozenset()
-        lib.functions[name] = fx.Function(name, lib, fn, desc, fl)
+        lib.functions[name] = fx.Function(name, lib.name, fn, desc, fl)
         return None
 
     def function_load(self, code: bytes, replace: bool, timeout: bool = True) -> bytes:
@@ -559,7 +561,7 @@ class ScriptEngine:
         old = self.libraries.get(lib.name) if replace else None
         for fname in lib.functions:
             f = self.functions.get(fname.lower())
-            if f is not None and f.library is not old:
+            if f is not None and (old is None or f.library != old.name):
                 raise CommandError("ERR Function %s already exists" % fname.decode("latin-1"))
         if old is not None:
             self.unlink(old)
@@ -576,6 +578,8 @@ class ScriptEngine:
     def flush_functions(self) -> None:
         self.libraries.clear()
         self.functions.clear()
+        if self._func_vm is not None:
+            self._func_vm.close()
         self._func_vm = None
 
     def restore(self, codes: list[bytes], policy: str) -> None:
@@ -603,7 +607,7 @@ class ScriptEngine:
                     replaced.add(name)
             for lname, fname in names.items():
                 f = self.functions.get(lname)
-                if f is not None and f.library.name not in replaced:
+                if f is not None and f.library not in replaced:
                     raise CommandError("ERR Function %s already exists" % fname.decode("latin-1"))
             for name in replaced:
                 self.unlink(self.libraries[name])

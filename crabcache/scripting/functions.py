@@ -35,7 +35,7 @@ RDB_VERSION = 10
 @dataclass(eq=False)
 class Function:
     name: bytes
-    library: "Library"
+    library: bytes  # its library's name (not the object: no reference cycle, see engine.flush_functions)
     fn: Any  # the Lua callback (a lupa function of the FUNCTION VM)
     description: bytes | None
     flags: frozenset[str]

@@ -83,6 +83,16 @@ class LuaVM:
         self._json_config = api[b"json_config"]
         self._mp_flat = api[b"mp_flat"]
 
+    def close(self) -> None:
+        """Drop this VM's references into its Lua state.  Lua holds bound methods
+        of this object (cjson, cmsgpack), so the two form a reference cycle; once
+        the VM is let go (SCRIPT/FUNCTION FLUSH) this frees the state by reference
+        counting -- a cycle frozen out of the GC (the function VM of libraries
+        loaded at start-up, see cli.main) would never be collected."""
+        for name in ("rt", "table_from", "compile_fn", "run_eval", "run_function", "load_library_fn",
+                     "_unpack_values", "_lua_json_encode", "_json_config", "_mp_flat"):
+            setattr(self, name, None)
+
     def to_lua(self, value: Any) -> Any:
         """A Python value for Lua: containers become (nested) tables."""
         t = type(value)

@@ -21,7 +21,6 @@ close everything, return.
 from __future__ import annotations
 
 import errno
-import gc
 import os
 import signal
 import socket
@@ -80,30 +79,6 @@ def fifo_scheduling() -> bool:
         return False
     rng.random = lambda: 0.0  # type: ignore[method-assign]  # "reverse" each batch: pop() then runs it FIFO
     return True
-
-
-def freeze_survivors() -> None:
-    """After every full collection of the cyclic GC, freeze what survived it.
-
-    A full collection scans every tracked object, and a dataset of container
-    values (hashes, lists, sets, sorted sets) is one tracked object per key: at
-    ~1M such keys each full collection stopped every client for ~300 ms, longer
-    as the data grows (Python 3.11 has no incremental GC).  Whatever survived a
-    full collection is frozen (``gc.freeze``: out of all later collections), so
-    the next one scans only what came after.  The price: a reference cycle alive
-    at a freeze is never collected once it dies.  Values hold none (HACKING.md),
-    and a closed client leaves none (``handle_client`` breaks the Session <->
-    Connection cycle); ``tests/server/test_gc_freeze.py`` closes clients that used
-    every kind of state (pub/sub, MULTI/WATCH, scripts, tracking, blocking) while
-    frozen and finds no garbage.  Installed by the command line (``cli.main``).
-    """
-    if _freeze_after_full not in gc.callbacks:
-        gc.callbacks.append(_freeze_after_full)
-
-
-def _freeze_after_full(phase: str, info: dict[str, int]) -> None:
-    if phase == "stop" and info["generation"] == 2:
-        gc.freeze()
 
 
 def open_listeners(config: Config, log: Log, ephemeral: bool = False) -> tuple[list[socket.socket], list[tuple[str, int]]]:

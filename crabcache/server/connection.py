@@ -401,8 +401,7 @@ async def handle_client(server: "Server", sock: socket.socket, kind: str, regist
         sock.close()
         # Session <-> Connection (through these bound methods) was the one reference
         # cycle a client left behind: without it a closed client is freed by reference
-        # counting, and the survivors frozen after a full collection (app.freeze_survivors)
-        # cannot leak it.
+        # counting at once, not by a later collection (tests/server/test_gc_freeze.py).
         session.deliver = _drop
         session.kill = _nothing
 
