@@ -267,9 +267,7 @@ def set_run(c: Any, cmds: list[list[bytes]], i: int, out: list[bytes]) -> int:
     expires = db.expires
     atime = db.atime
     clock = server.lru_clock
-    # Replacing the value of a key without a TTL is all Database.set does when no
-    # one WATCHes or tracks keys (it also keeps the LFU counter): done inline.
-    inline = not (server.lfu or db.watchers or server.tracking_on)
+    inline = db.set_is_plain()  # then replacing a key without a TTL is done here
     store = db.set
     ok = OK.raw
     append = out.append
@@ -401,7 +399,7 @@ def _mset(c: Any, argv: list[bytes], nx: bool) -> bool:
         expires = db.expires
         atime = db.atime
         clock = server.lru_clock
-        inline = not (server.lfu or db.watchers or server.tracking_on or db.blocking)
+        inline = db.set_is_plain()
         for i in range(1, len(argv), 2):
             key = argv[i]
             if inline and key in data and not (expires and key in expires):

@@ -170,6 +170,14 @@ class Database:
             # list or zset (push, RENAME, RESTORE, SMOVE ...) wakes its waiters.
             server.ready_keys.append((self, key))
 
+    def set_is_plain(self) -> bool:
+        """Whether ``set`` on an existing key without a TTL would only store the value
+        and the LRU stamp (no LFU counter to keep, no WATCHer or tracking client to
+        tell, no blocked client to wake): callers storing many values (SET runs,
+        MSET) may then do those two stores themselves.  Keep in step with ``set``."""
+        server = self.server
+        return not (server.lfu or self.watchers or server.tracking_on or self.blocking)
+
     def replace_value(self, key: bytes, value: Any) -> None:
         """Swap the value object of an existing key, keeping its TTL (in-place style)."""
         self.data[key] = value

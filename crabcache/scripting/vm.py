@@ -89,9 +89,7 @@ class LuaVM:
         the VM is let go (SCRIPT/FUNCTION FLUSH) this frees the state by reference
         counting -- a cycle frozen out of the GC (the function VM of libraries
         loaded at start-up, see cli.main) would never be collected."""
-        for name in ("rt", "table_from", "compile_fn", "run_eval", "run_function", "load_library_fn",
-                     "_unpack_values", "_lua_json_encode", "_json_config", "_mp_flat"):
-            setattr(self, name, None)
+        vars(self).clear()
 
     def to_lua(self, value: Any) -> Any:
         """A Python value for Lua: containers become (nested) tables."""
